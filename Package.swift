@@ -1,0 +1,49 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "LayerKit",
+    products: [
+        .library(name: "LayerKit", targets: ["LayerKit"]),
+        .library(name: "Exercises", targets: ["Exercises"]),
+        .executable(name: "layerkit", targets: ["layerkit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFTW",
+            pkgConfig: "fftw3",
+            providers: [.apt(["libfftw3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "LayerKit",
+            dependencies: [
+                "CFFTW", "CBLAS",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(
+            name: "Exercises",
+            dependencies: ["LayerKit"],
+            path: "Exercises"
+        ),
+        .executableTarget(
+            name: "layerkit",
+            dependencies: [
+                "LayerKit", "Exercises",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LayerKitTests", dependencies: ["LayerKit"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "LayerKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

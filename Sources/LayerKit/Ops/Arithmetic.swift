@@ -1,0 +1,173 @@
+import RealModule
+
+// + - * / and pow: each op's forward and its vector–Jacobian product side by side.
+
+struct AddKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a + b } }
+struct SubKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a - b } }
+struct MulKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a * b } }
+struct DivKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a / b } }
+struct PowKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { .pow(a, b) } }
+
+/// `x·scale + shift`: every scalar-operand arithmetic op is one of these.
+struct AffineKernel: UnaryKernel {
+    let scale: Double, shift: Double
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T { x * T(scale) + T(shift) }
+}
+/// `s / x`.
+struct ReciprocalKernel: UnaryKernel {
+    let numerator: Double
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T { T(numerator) / x }
+}
+/// `x^p` for a scalar exponent; squares and square roots skip `pow`.
+struct PowScalarKernel: UnaryKernel {
+    let p: Double
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+        p == 2 ? x * x : p == 1 ? x : p == 0.5 ? x.squareRoot() : .pow(x, T(p))
+    }
+}
+
+extension Tensor {
+    /// The gradient `g` of a broadcast result, summed back to this tensor's shape and dtype.
+    final func unbroadcast(_ g: Tensor) -> Tensor {
+        var g = g
+        if g.shape != shape {
+            let lead = g.rank - rank
+            var axes = Array(0..<lead)
+            for d in 0..<rank where shape[d] == 1 && g.shape[lead + d] != 1 { axes.append(lead + d) }
+            g = g.sum(axes: axes, keepDims: true).reshape(shape)
+        }
+        return g.dtype == dtype ? g : g.to(dtype)
+    }
+
+    /// Element-wise sum with broadcasting.
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let out = zipMap(a, b, op: "add", AddKernel())
+        if needsGrad(a, b) {
+            out.record("AddBackward0", [a, b]) { g in [a.unbroadcast(g), b.unbroadcast(g)] }
+        }
+        return out
+    }
+
+    /// Element-wise difference with broadcasting.
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let out = zipMap(a, b, op: "sub", SubKernel())
+        if needsGrad(a, b) {
+            out.record("SubBackward0", [a, b]) { g in [a.unbroadcast(g), b.unbroadcast(-g)] }
+        }
+        return out
+    }
+
+    /// Element-wise product with broadcasting.
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let out = zipMap(a, b, op: "mul", MulKernel())
+        if needsGrad(a, b) {
+            out.record("MulBackward0", [a, b]) { g in
+                [a.requiresGrad ? a.unbroadcast(g * b) : nil, b.requiresGrad ? b.unbroadcast(g * a) : nil]
+            }
+        }
+        return out
+    }
+
+    /// Element-wise quotient with broadcasting.
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let out = zipMap(a, b, op: "div", DivKernel())
+        if needsGrad(a, b) {
+            out.record("DivBackward0", [a, b]) { g in
+                [a.requiresGrad ? a.unbroadcast(g / b) : nil,
+                 b.requiresGrad ? b.unbroadcast(-g * a / (b * b)) : nil]
+            }
+        }
+        return out
+    }
+
+    /// Negation.
+    public static prefix func - (x: Tensor) -> Tensor {
+        let out = x.map(AffineKernel(scale: -1, shift: 0))
+        if needsGrad(x) { out.record("NegBackward0", [x]) { g in [-g] } }
+        return out
+    }
+
+    /// `x·scale + shift` as one pass; the scalar forms of `+ - * /` all come here.
+    final func affine(scale: Double, shift: Double, name: String) -> Tensor {
+        let out = map(AffineKernel(scale: scale, shift: shift))
+        if Tensor.needsGrad(self) {
+            out.record(name, [self]) { g in [scale == 1 ? g : g.affine(scale: scale, shift: 0, name: "MulBackward0")] }
+        }
+        return out
+    }
+
+    /// Adds a scalar to every element.
+    public static func + (x: Tensor, s: Double) -> Tensor { x.affine(scale: 1, shift: s, name: "AddBackward0") }
+    /// Adds a scalar to every element.
+    public static func + (s: Double, x: Tensor) -> Tensor { x.affine(scale: 1, shift: s, name: "AddBackward0") }
+    /// Subtracts a scalar from every element.
+    public static func - (x: Tensor, s: Double) -> Tensor { x.affine(scale: 1, shift: -s, name: "SubBackward0") }
+    /// A scalar minus every element.
+    public static func - (s: Double, x: Tensor) -> Tensor { x.affine(scale: -1, shift: s, name: "RsubBackward1") }
+    /// Multiplies every element by a scalar.
+    public static func * (x: Tensor, s: Double) -> Tensor { x.affine(scale: s, shift: 0, name: "MulBackward0") }
+    /// Multiplies every element by a scalar.
+    public static func * (s: Double, x: Tensor) -> Tensor { x.affine(scale: s, shift: 0, name: "MulBackward0") }
+    /// Divides every element by a scalar.
+    public static func / (x: Tensor, s: Double) -> Tensor { x.affine(scale: 1 / s, shift: 0, name: "DivBackward0") }
+
+    /// A scalar divided by every element.
+    public static func / (s: Double, x: Tensor) -> Tensor {
+        let out = x.map(ReciprocalKernel(numerator: s))
+        if needsGrad(x) {
+            let y = out.detach()  // saved without the node, so out → node → closure is no cycle
+            out.record("DivBackward0", [x]) { g in [-g * y / x] }
+        }
+        return out
+    }
+
+    /// In-place `self += other` (broadcast into `self`), recording nothing.
+    public final func addInPlace(_ other: Tensor) { zipMapInPlace(other, op: "add_", AddKernel()) }
+    /// In-place `self -= other`, recording nothing.
+    public final func subInPlace(_ other: Tensor) { zipMapInPlace(other, op: "sub_", SubKernel()) }
+    /// In-place `self *= other`, recording nothing.
+    public final func mulInPlace(_ other: Tensor) { zipMapInPlace(other, op: "mul_", MulKernel()) }
+
+    /// Compound assignment builds a new tensor and rebinds the variable, as `x = x + y` does.
+    public static func += (x: inout Tensor, y: Tensor) { x = x + y }
+    /// `x = x - y`.
+    public static func -= (x: inout Tensor, y: Tensor) { x = x - y }
+    /// `x = x * y`.
+    public static func *= (x: inout Tensor, y: Tensor) { x = x * y }
+    /// `x = x / y`.
+    public static func /= (x: inout Tensor, y: Tensor) { x = x / y }
+    /// `x = x + s`.
+    public static func += (x: inout Tensor, s: Double) { x = x + s }
+    /// `x = x - s`.
+    public static func -= (x: inout Tensor, s: Double) { x = x - s }
+    /// `x = x * s`.
+    public static func *= (x: inout Tensor, s: Double) { x = x * s }
+    /// `x = x / s`.
+    public static func /= (x: inout Tensor, s: Double) { x = x / s }
+
+    /// Every element raised to a scalar power.
+    ///
+    ///     x.pow(2)      // squares
+    public final func pow(_ p: Double) -> Tensor {
+        let out = map(PowScalarKernel(p: p))
+        if Tensor.needsGrad(self) {
+            out.record("PowBackward0", [self]) { [self] g in
+                [p == 0 ? g * 0 : g * (self.pow(p - 1) * p)]
+            }
+        }
+        return out
+    }
+
+    /// Element-wise power with a broadcast tensor exponent.
+    public final func pow(_ exponent: Tensor) -> Tensor {
+        let out = Tensor.zipMap(self, exponent, op: "pow", PowKernel())
+        if Tensor.needsGrad(self, exponent) {
+            let y = out.detach()
+            out.record("PowBackward1", [self, exponent]) { [self] g in
+                [self.requiresGrad ? self.unbroadcast(g * exponent * self.pow(exponent - 1)) : nil,
+                 exponent.requiresGrad ? exponent.unbroadcast(g * y * self.log()) : nil]
+            }
+        }
+        return out
+    }
+}

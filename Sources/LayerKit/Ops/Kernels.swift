@@ -1,0 +1,188 @@
+// The raw loops every element-wise op and reduction runs on: written once, generic over the
+// scalar type, specialised per dtype inside the module (see TOOLCHAIN.md on generics).
+
+/// A scalar function applied element by element.
+protocol UnaryKernel {
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T
+}
+
+/// A scalar function of two broadcast operands.
+protocol BinaryKernel {
+    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T
+}
+
+/// The row-major strides of a contiguous tensor of `shape`.
+func contiguousStrides(_ shape: [Int]) -> [Int] {
+    var strides = [Int](repeating: 1, count: shape.count)
+    var s = 1
+    for d in stride(from: shape.count - 1, through: 0, by: -1) {
+        strides[d] = s
+        s &*= shape[d]
+    }
+    return strides
+}
+
+/// Strides that read `shape` as if broadcast to `target` (0 on broadcast axes).
+func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    let own = contiguousStrides(shape)
+    let lead = target.count - shape.count
+    var out = [Int](repeating: 0, count: target.count)
+    for d in 0..<shape.count where shape[d] != 1 || target[lead + d] == 1 {
+        out[lead + d] = shape[d] == 1 ? 0 : own[d]
+    }
+    return out
+}
+
+/// NumPy broadcasting of two shapes, stopping with PyTorch's message when they do not fit.
+func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {
+    if a == b { return a }
+    let r = max(a.count, b.count)
+    var out = [Int](repeating: 1, count: r)
+    for i in 0..<r {
+        let da = i < r - a.count ? 1 : a[i - (r - a.count)]
+        let db = i < r - b.count ? 1 : b[i - (r - b.count)]
+        if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else {
+            opError(op, "shapes \(a) and \(b) cannot be broadcast: the size of tensor a (\(da)) must match the size of tensor b (\(db)) at non-singleton dimension \(i)")
+        }
+    }
+    return out
+}
+
+/// True when `small`, with leading 1s removed, is a suffix of `big`: a row broadcast.
+func isTrailingBroadcast(_ small: [Int], of big: [Int]) -> Bool {
+    let trimmed = small.drop(while: { $0 == 1 })
+    return trimmed.count <= big.count && big.suffix(trimmed.count).elementsEqual(trimmed)
+}
+
+/// Applies `k` to each element of `x` into `out` (same count).
+@inline(__always)
+func unaryLoop<T: TensorScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: Storage, _ k: K) {
+    let px = x.pointer(T.self), po = out.pointer(T.self)
+    for i in 0..<out.count { po[i] = k(px[i]) }
+}
+
+/// Applies `k` to broadcast operands: fast paths for same shape, a scalar operand and a
+/// trailing-row operand, then a general strided walk with a contiguous innermost loop.
+@inline(__always)
+func binaryLoop<T: TensorScalar, K: BinaryKernel>(
+    _: T.Type, _ a: Storage, _ aShape: [Int], _ b: Storage, _ bShape: [Int],
+    _ out: Storage, _ outShape: [Int], _ k: K
+) {
+    let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
+    let n = out.count
+    if n == 0 { return }
+    if a.count == n && b.count == n {
+        for i in 0..<n { po[i] = k(pa[i], pb[i]) }
+        return
+    }
+    if b.count == 1 && a.count == n {
+        let s = pb[0]
+        for i in 0..<n { po[i] = k(pa[i], s) }
+        return
+    }
+    if a.count == 1 && b.count == n {
+        let s = pa[0]
+        for i in 0..<n { po[i] = k(s, pb[i]) }
+        return
+    }
+    if a.count == n && isTrailingBroadcast(bShape, of: outShape) {
+        let m = b.count
+        var base = 0
+        while base < n {
+            let ra = pa + base, ro = po + base
+            for j in 0..<m { ro[j] = k(ra[j], pb[j]) }
+            base &+= m
+        }
+        return
+    }
+    if b.count == n && isTrailingBroadcast(aShape, of: outShape) {
+        let m = a.count
+        var base = 0
+        while base < n {
+            let rb = pb + base, ro = po + base
+            for j in 0..<m { ro[j] = k(pa[j], rb[j]) }
+            base &+= m
+        }
+        return
+    }
+    let sa = broadcastStrides(aShape, to: outShape), sb = broadcastStrides(bShape, to: outShape)
+    let r = outShape.count
+    let inner = outShape[r - 1], ia = sa[r - 1], ib = sb[r - 1]
+    var index = [Int](repeating: 0, count: r)
+    var offA = 0, offB = 0, o = 0
+    while o < n {
+        let ro = po + o
+        for j in 0..<inner { ro[j] = k(pa[offA &+ j &* ia], pb[offB &+ j &* ib]) }
+        o &+= inner
+        var d = r - 2
+        while d >= 0 {
+            index[d] &+= 1
+            offA &+= sa[d]
+            offB &+= sb[d]
+            if index[d] < outShape[d] { break }
+            offA &-= sa[d] &* outShape[d]
+            offB &-= sb[d] &* outShape[d]
+            index[d] = 0
+            d -= 1
+        }
+    }
+}
+
+/// Sum of `n` contiguous values: blocks summed in `T` (vectorisable), block sums in `Double`,
+/// so a million float32 values sum without drift.
+@inline(__always)
+func contiguousSum<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    var total = 0.0
+    var start = 0
+    while start < n {
+        let end = min(start &+ 1024, n)
+        var s0 = T.zero, s1 = T.zero, s2 = T.zero, s3 = T.zero
+        var i = start
+        while i &+ 4 <= end {
+            s0 += p[i]; s1 += p[i &+ 1]; s2 += p[i &+ 2]; s3 += p[i &+ 3]
+            i &+= 4
+        }
+        while i < end { s0 += p[i]; i &+= 1 }
+        total += Double((s0 + s1) + (s2 + s3))
+        start = end
+    }
+    return total
+}
+
+extension Tensor {
+    /// The element-wise image of `self` under `k`, same shape and dtype, no graph.
+    final func map<K: UnaryKernel>(_ k: K) -> Tensor {
+        let out = Storage(dtype: dtype, count: count)
+        switch dtype {
+        case .float32: unaryLoop(Float.self, storage, out, k)
+        case .float64: unaryLoop(Double.self, storage, out, k)
+        }
+        return Tensor(storage: out, shape: shape)
+    }
+
+    /// `k` over broadcast operands, promoted to the wider dtype, no graph.
+    static func zipMap<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, op: String, _ k: K) -> Tensor {
+        let outShape = broadcastShapes(a.shape, b.shape, op: op)
+        let dtype = DType.promoted(a.dtype, b.dtype)
+        let sa = a.dtype == dtype ? a.storage : a.storage.copy(as: dtype)
+        let sb = b.dtype == dtype ? b.storage : b.storage.copy(as: dtype)
+        let out = Storage(dtype: dtype, count: outShape.reduce(1, *))
+        switch dtype {
+        case .float32: binaryLoop(Float.self, sa, a.shape, sb, b.shape, out, outShape, k)
+        case .float64: binaryLoop(Double.self, sa, a.shape, sb, b.shape, out, outShape, k)
+        }
+        return Tensor(storage: out, shape: outShape)
+    }
+
+    /// Writes `k(self, other)` into `self`'s own buffer; `other` broadcasts to `self`'s shape.
+    /// No graph: for gradient accumulation, optimisers and initialisers.
+    final func zipMapInPlace<K: BinaryKernel>(_ other: Tensor, op: String, _ k: K) {
+        let outShape = broadcastShapes(shape, other.shape, op: op)
+        if outShape != shape { opError(op, "output with shape \(shape) doesn't match the broadcast shape \(outShape)") }
+        let so = other.dtype == dtype ? other.storage : other.storage.copy(as: dtype)
+        switch dtype {
+        case .float32: binaryLoop(Float.self, storage, shape, so, other.shape, storage, shape, k)
+        case .float64: binaryLoop(Double.self, storage, shape, so, other.shape, storage, shape, k)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import RealModule
+
+// Element-wise functions, comparisons and selection, each with its backward beside it.
+
+struct ExpKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .exp(x) } }
+struct LogKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .log(x) } }
+struct SqrtKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x.squareRoot() } }
+struct AbsKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.abs(x) } }
+struct SignKernel: UnaryKernel {
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : x < 0 ? -1 : 0 }
+}
+struct ReluKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? x : 0 } }
+struct StepKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : 0 } }
+struct TanhKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .tanh(x) } }
+struct SigmoidKernel: UnaryKernel {
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+        // Split by sign so that exp never overflows.
+        x >= 0 ? 1 / (1 + .exp(-x)) : .exp(x) / (1 + .exp(x))
+    }
+}
+struct ClampKernel: UnaryKernel {
+    let low: Double, high: Double
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.min(Swift.max(x, T(low)), T(high)) }
+}
+/// 1 where `low ≤ x ≤ high` (the clamp's pass-through region), else 0.
+struct InsideKernel: UnaryKernel {
+    let low: Double, high: Double
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T { x >= T(low) && x <= T(high) ? 1 : 0 }
+}
+struct MaximumKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { Swift.max(a, b) } }
+struct MinimumKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { Swift.min(a, b) } }
+
+/// A comparison producing a 0/1 mask.
+struct CompareKernel: BinaryKernel {
+    enum Relation { case lt, le, gt, ge, eq, ne }
+    let relation: Relation
+    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T {
+        let r: Bool
+        switch relation {
+        case .lt: r = a < b
+        case .le: r = a <= b
+        case .gt: r = a > b
+        case .ge: r = a >= b
+        case .eq: r = a == b
+        case .ne: r = a != b
+        }
+        return r ? 1 : 0
+    }
+}
+
+extension Tensor {
+    /// Records a one-input op whose gradient is `g · dydx`, with `dydx` built only when needed.
+    private final func unary<K: UnaryKernel>(_ k: K, _ name: String, _ dydx: @escaping (Tensor, Tensor) -> Tensor) -> Tensor {
+        let out = map(k)
+        if Tensor.needsGrad(self) {
+            let y = out.detach()
+            out.record(name, [self]) { [self] g in [g * dydx(self, y)] }
+        }
+        return out
+    }
+
+    /// `eˣ`.
+    public final func exp() -> Tensor { unary(ExpKernel(), "ExpBackward0") { _, y in y } }
+    /// Natural logarithm.
+    public final func log() -> Tensor { unary(LogKernel(), "LogBackward0") { x, _ in 1 / x } }
+    /// Square root.
+    public final func sqrt() -> Tensor { unary(SqrtKernel(), "SqrtBackward0") { _, y in 0.5 / y } }
+    /// Absolute value (gradient 0 at 0, as PyTorch).
+    public final func abs() -> Tensor { unary(AbsKernel(), "AbsBackward0") { x, _ in x.map(SignKernel()) } }
+    /// `max(x, 0)` (gradient 0 at 0, as PyTorch).
+    public final func relu() -> Tensor { unary(ReluKernel(), "ReluBackward0") { _, y in y.map(StepKernel()) } }
+    /// `1 / (1 + e⁻ˣ)`.
+    public final func sigmoid() -> Tensor { unary(SigmoidKernel(), "SigmoidBackward0") { _, y in y * (1 - y) } }
+    /// Hyperbolic tangent.
+    public final func tanh() -> Tensor { unary(TanhKernel(), "TanhBackward0") { _, y in 1 - y * y } }
+    /// The sign of each element: -1, 0 or 1 (no gradient flows).
+    public final func sign() -> Tensor { map(SignKernel()) }
+
+    /// Each element limited to `[min, max]`; the gradient passes where the input was inside.
+    public final func clamp(min low: Double = -.infinity, max high: Double = .infinity) -> Tensor {
+        unary(ClampKernel(low: low, high: high), "ClampBackward1") { x, _ in x.map(InsideKernel(low: low, high: high)) }
+    }
+
+    /// Element-wise maximum of two broadcast tensors (ties split the gradient, as PyTorch).
+    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        selectBetween(a, b, MaximumKernel(), "maximum", "MaximumBackward0", winner: .gt)
+    }
+
+    /// Element-wise minimum of two broadcast tensors (ties split the gradient, as PyTorch).
+    public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        selectBetween(a, b, MinimumKernel(), "minimum", "MinimumBackward0", winner: .lt)
+    }
+
+    private static func selectBetween<K: BinaryKernel>(
+        _ a: Tensor, _ b: Tensor, _ k: K, _ op: String, _ name: String, winner: CompareKernel.Relation
+    ) -> Tensor {
+        let out = zipMap(a, b, op: op, k)
+        if needsGrad(a, b) {
+            out.record(name, [a, b]) { g in
+                let aWins = zipMap(a, b, op: op, CompareKernel(relation: winner))
+                let tie = zipMap(a, b, op: op, CompareKernel(relation: .eq)) * 0.5
+                let wa = aWins + tie
+                return [a.unbroadcast(g * wa), b.unbroadcast(g * (1 - wa))]
+            }
+        }
+        return out
+    }
+
+    /// `where(condition, a, b)`: `a` where the mask is non-zero, else `b`; all three broadcast.
+    public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let mask = zipMap(condition, Tensor(scalar: 0, dtype: condition.dtype), op: "where", CompareKernel(relation: .ne))
+        // a·m + b·(1-m) would turn inf·0 into nan, so select per element instead.
+        let shape = broadcastShapes(broadcastShapes(mask.shape, a.shape, op: "where"), b.shape, op: "where")
+        let dtype = DType.promoted(a.dtype, b.dtype)
+        let m = mask.expand(shape).doubles()
+        let av = a.to(dtype).expand(shape), bv = b.to(dtype).expand(shape)
+        let out = Tensor(storage: Storage(dtype: dtype, count: m.count), shape: shape)
+        switch dtype {
+        case .float32:
+            let pa = av.storage.pointer(Float.self), pb = bv.storage.pointer(Float.self), po = out.storage.pointer(Float.self)
+            for i in m.indices { po[i] = m[i] != 0 ? pa[i] : pb[i] }
+        case .float64:
+            let pa = av.storage.pointer(Double.self), pb = bv.storage.pointer(Double.self), po = out.storage.pointer(Double.self)
+            for i in m.indices { po[i] = m[i] != 0 ? pa[i] : pb[i] }
+        }
+        if needsGrad(a, b) {
+            let mk = Tensor(m, shape: shape, dtype: dtype)
+            out.record("WhereBackward0", [a, b]) { g in [a.unbroadcast(g * mk), b.unbroadcast(g * (1 - mk))] }
+        }
+        return out
+    }
+
+    /// 1 where `a < b`, else 0 (a float mask of the broadcast shape; never requires grad).
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "lt", CompareKernel(relation: .lt)) }
+    /// 1 where `a ≤ b`, else 0.
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "le", CompareKernel(relation: .le)) }
+    /// 1 where `a > b`, else 0.
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "gt", CompareKernel(relation: .gt)) }
+    /// 1 where `a ≥ b`, else 0.
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "ge", CompareKernel(relation: .ge)) }
+    /// 1 where `a == b`, else 0.
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "eq", CompareKernel(relation: .eq)) }
+    /// 1 where `a != b`, else 0.
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "ne", CompareKernel(relation: .ne)) }
+    /// 1 where `a < s`, else 0.
+    public static func .< (a: Tensor, s: Double) -> Tensor { a .< Tensor(scalar: s, dtype: a.dtype) }
+    /// 1 where `a ≤ s`, else 0.
+    public static func .<= (a: Tensor, s: Double) -> Tensor { a .<= Tensor(scalar: s, dtype: a.dtype) }
+    /// 1 where `a > s`, else 0.
+    public static func .> (a: Tensor, s: Double) -> Tensor { a .> Tensor(scalar: s, dtype: a.dtype) }
+    /// 1 where `a ≥ s`, else 0.
+    public static func .>= (a: Tensor, s: Double) -> Tensor { a .>= Tensor(scalar: s, dtype: a.dtype) }
+    /// 1 where `a == s`, else 0.
+    public static func .== (a: Tensor, s: Double) -> Tensor { a .== Tensor(scalar: s, dtype: a.dtype) }
+    /// 1 where `a != s`, else 0.
+    public static func .!= (a: Tensor, s: Double) -> Tensor { a .!= Tensor(scalar: s, dtype: a.dtype) }
+}

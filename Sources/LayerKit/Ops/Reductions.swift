@@ -1,0 +1,221 @@
+// Reductions over all elements or chosen axes, with keep-dims; forward and backward together.
+
+/// An associative reduction: a starting value and how to fold one element in.
+protocol ReduceKernel {
+    func initial<T: TensorScalar>(_: T.Type) -> T
+    func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T
+}
+struct SumReduce: ReduceKernel {
+    func initial<T: TensorScalar>(_: T.Type) -> T { 0 }
+    func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T { acc + x }
+}
+struct MaxReduce: ReduceKernel {
+    func initial<T: TensorScalar>(_: T.Type) -> T { -.infinity }
+    // NaN propagates, as in PyTorch.
+    func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T { x > acc || x.isNaN ? x : acc }
+}
+struct MinReduce: ReduceKernel {
+    func initial<T: TensorScalar>(_: T.Type) -> T { .infinity }
+    func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T { x < acc || x.isNaN ? x : acc }
+}
+
+/// Folds `x` (of `shape`) into `out` (of `shape` with the reduced axes set to 1).
+@inline(__always)
+func reduceLoop<T: TensorScalar, K: ReduceKernel>(
+    _: T.Type, _ x: Storage, _ shape: [Int], _ keptShape: [Int], _ out: Storage, _ k: K
+) {
+    let px = x.pointer(T.self), po = out.pointer(T.self)
+    for i in 0..<out.count { po[i] = k.initial(T.self) }
+    let n = x.count
+    if n == 0 { return }
+    if out.count == 1 {
+        if K.self == SumReduce.self {
+            po[0] = T(contiguousSum(px, n))
+        } else {
+            var acc = po[0]
+            for i in 0..<n { acc = k.combine(acc, px[i]) }
+            po[0] = acc
+        }
+        return
+    }
+    let so = broadcastStrides(keptShape, to: shape)
+    let r = shape.count
+    let inner = shape[r - 1], io = so[r - 1]
+    var index = [Int](repeating: 0, count: r)
+    var offO = 0, i = 0
+    while i < n {
+        let rx = px + i
+        if io == 0 {
+            var acc = po[offO]
+            for j in 0..<inner { acc = k.combine(acc, rx[j]) }
+            po[offO] = acc
+        } else {
+            let ro = po + offO
+            for j in 0..<inner { ro[j] = k.combine(ro[j], rx[j]) }
+        }
+        i &+= inner
+        var d = r - 2
+        while d >= 0 {
+            index[d] &+= 1
+            offO &+= so[d]
+            if index[d] < shape[d] { break }
+            offO &-= so[d] &* shape[d]
+            index[d] = 0
+            d -= 1
+        }
+    }
+}
+
+extension Tensor {
+    /// Sorted, de-duplicated, non-negative axes; `nil` or `[]` means every axis.
+    final func normalizedAxes(_ axes: [Int]?, op: String) -> [Int] {
+        guard let axes, !axes.isEmpty else { return Array(0..<rank) }
+        return Array(Set(axes.map { normalizedAxis($0, op: op) })).sorted()
+    }
+
+    /// The shape after reducing `axes` (kept as 1s, or dropped).
+    final func reducedShape(_ axes: [Int], keepDims: Bool) -> [Int] {
+        keepDims ? shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+            : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+    }
+
+    /// Runs a reduction kernel, no graph.
+    final func reduce<K: ReduceKernel>(_ k: K, axes: [Int], keepDims: Bool) -> Tensor {
+        let kept = reducedShape(axes, keepDims: true)
+        let out = Storage(dtype: dtype, count: kept.reduce(1, *))
+        switch dtype {
+        case .float32: reduceLoop(Float.self, storage, shape, kept, out, k)
+        case .float64: reduceLoop(Double.self, storage, shape, kept, out, k)
+        }
+        return Tensor(storage: out, shape: keepDims ? kept : reducedShape(axes, keepDims: false))
+    }
+
+    /// Sum of all elements, a 0-d tensor.
+    public final func sum() -> Tensor { sum(axes: nil, keepDims: false, name: "SumBackward0") }
+
+    /// Sum over `axis` (negative counts from the end).
+    ///
+    ///     x.sum(axis: 1, keepDims: true)
+    public final func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
+
+    /// Sum over several axes.
+    public final func sum(axes: [Int], keepDims: Bool = false) -> Tensor {
+        sum(axes: axes, keepDims: keepDims, name: "SumBackward1")
+    }
+
+    private final func sum(axes: [Int]?, keepDims: Bool, name: String) -> Tensor {
+        let axes = normalizedAxes(axes, op: "sum")
+        let out = reduce(SumReduce(), axes: axes, keepDims: keepDims)
+        if Tensor.needsGrad(self) {
+            let kept = reducedShape(axes, keepDims: true)
+            out.record(name, [self]) { [shape] g in [g.reshape(kept).expand(shape)] }
+        }
+        return out
+    }
+
+    /// Mean of all elements, a 0-d tensor.
+    public final func mean() -> Tensor { mean(axes: nil, keepDims: false, name: "MeanBackward0") }
+
+    /// Mean over `axis`.
+    public final func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
+
+    /// Mean over several axes.
+    public final func mean(axes: [Int], keepDims: Bool = false) -> Tensor {
+        mean(axes: axes, keepDims: keepDims, name: "MeanBackward1")
+    }
+
+    private final func mean(axes: [Int]?, keepDims: Bool, name: String) -> Tensor {
+        let axes = normalizedAxes(axes, op: "mean")
+        let n = axes.reduce(1) { $0 * shape[$1] }
+        let out = withNoGrad { reduce(SumReduce(), axes: axes, keepDims: keepDims) / Double(n) }
+        if Tensor.needsGrad(self) {
+            let kept = reducedShape(axes, keepDims: true)
+            out.record(name, [self]) { [shape] g in [(g / Double(n)).reshape(kept).expand(shape)] }
+        }
+        return out
+    }
+
+    /// Largest element, a 0-d tensor (ties share the gradient evenly, as PyTorch's `amax`).
+    public final func max() -> Tensor { extremum(MaxReduce(), axes: nil, keepDims: false, name: "MaxBackward1") }
+    /// Largest values along `axis`.
+    public final func max(axis: Int, keepDims: Bool = false) -> Tensor {
+        extremum(MaxReduce(), axes: [axis], keepDims: keepDims, name: "AmaxBackward0")
+    }
+    /// Smallest element, a 0-d tensor.
+    public final func min() -> Tensor { extremum(MinReduce(), axes: nil, keepDims: false, name: "MinBackward1") }
+    /// Smallest values along `axis`.
+    public final func min(axis: Int, keepDims: Bool = false) -> Tensor {
+        extremum(MinReduce(), axes: [axis], keepDims: keepDims, name: "AminBackward0")
+    }
+
+    private final func extremum<K: ReduceKernel>(_ k: K, axes: [Int]?, keepDims: Bool, name: String) -> Tensor {
+        let axes = normalizedAxes(axes, op: name.hasPrefix("M") ? "max" : "min")
+        if count == 0 { opError("max", "cannot reduce an empty tensor of shape \(shape)") }
+        let out = reduce(k, axes: axes, keepDims: keepDims)
+        if Tensor.needsGrad(self) {
+            let kept = reducedShape(axes, keepDims: true)
+            let y = out.detach()
+            out.record(name, [self]) { [self] g in
+                let hit = self .== y.reshape(kept)
+                let ties = hit.sum(axes: axes, keepDims: true)
+                return [g.reshape(kept) * hit / ties]
+            }
+        }
+        return out
+    }
+
+    /// Index of the largest element along `axis` (of the flattened tensor when nil), as a
+    /// float tensor of whole numbers; the first index wins a tie, as in PyTorch.
+    public final func argmax(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
+        let x = axis == nil ? reshape([count]) : self
+        let a = x.normalizedAxis(axis ?? 0, op: "argmax")
+        let values = x.doubles()
+        let outer = x.shape[..<a].reduce(1, *), len = x.shape[a], inner = x.shape[(a + 1)...].reduce(1, *)
+        if len == 0 { opError("argmax", "cannot reduce an empty axis of shape \(shape)") }
+        var result = [Double](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var best = 0
+                for j in 1..<Swift.max(len, 1) where values[(o * len + j) * inner + i] > values[(o * len + best) * inner + i] {
+                    best = j
+                }
+                result[o * inner + i] = Double(best)
+            }
+        }
+        let kept = axis == nil ? [] : x.reducedShape([a], keepDims: keepDims)
+        return Tensor(result, shape: keepDims && axis == nil ? Array(repeating: 1, count: rank) : kept)
+    }
+
+    /// `log Σ exp(x)` over `axis`, computed stably (the maximum is subtracted first).
+    public final func logSumExp(axis: Int, keepDims: Bool = false) -> Tensor { logSumExp(axes: [axis], keepDims: keepDims) }
+
+    /// `log Σ exp(x)` over several axes (all when empty).
+    public final func logSumExp(axes: [Int], keepDims: Bool = false) -> Tensor {
+        let axes = normalizedAxes(axes, op: "logsumexp")
+        let kept = reducedShape(axes, keepDims: true)
+        let lse = withNoGrad { () -> Tensor in
+            let m = reduce(MaxReduce(), axes: axes, keepDims: true)
+            let safe = m.map(ClampKernel(low: -.greatestFiniteMagnitude, high: .greatestFiniteMagnitude))
+            return (self - safe).exp().sum(axes: axes, keepDims: true).log() + safe
+        }
+        let out = keepDims ? lse : lse.reshape(reducedShape(axes, keepDims: false))
+        if Tensor.needsGrad(self) {
+            out.record("LogsumexpBackward0", [self]) { [self] g in [g.reshape(kept) * (self - lse).exp()] }
+        }
+        return out
+    }
+
+    /// Variance over `axes` (all when nil) with Bessel's correction by default, as `torch.var`.
+    public final func variance(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+        let ax = normalizedAxes(axes, op: "var")
+        let n = ax.reduce(1) { $0 * shape[$1] }
+        let d = self - mean(axes: ax, keepDims: true)
+        return (d * d).sum(axes: ax, keepDims: keepDims) / Double(Swift.max(n - correction, 0))
+    }
+
+    /// `exp(x) / Σ exp(x)` along `axis`.
+    public final func softmax(axis: Int) -> Tensor { logSoftmax(axis: axis).exp() }
+
+    /// `x - logsumexp(x)` along `axis`, stable for large logits.
+    public final func logSoftmax(axis: Int) -> Tensor { self - logSumExp(axis: axis, keepDims: true) }
+}
