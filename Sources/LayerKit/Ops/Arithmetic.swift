@@ -6,7 +6,13 @@ struct AddKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ 
 struct SubKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a - b } }
 struct MulKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a * b } }
 struct DivKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a / b } }
-struct PowKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { .pow(a, b) } }
+/// `aᵇ` with C's `pow` semantics: a negative base to a whole-number power is real
+/// (swift-numerics' real `pow` is `exp(b·log a)`, NaN for every negative base).
+struct PowKernel: BinaryKernel {
+    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T {
+        a < 0 && b == b.rounded() && Swift.abs(b) < 0x1p30 ? .pow(a, Int(b)) : .pow(a, b)
+    }
+}
 
 /// `x·scale + shift`: every scalar-operand arithmetic op is one of these.
 struct AffineKernel: UnaryKernel {
@@ -22,7 +28,7 @@ struct ReciprocalKernel: UnaryKernel {
 struct PowScalarKernel: UnaryKernel {
     let p: Double
     func callAsFunction<T: TensorScalar>(_ x: T) -> T {
-        p == 2 ? x * x : p == 1 ? x : p == 0.5 ? x.squareRoot() : .pow(x, T(p))
+        p == 2 ? x * x : p == 1 ? x : p == 0.5 ? x.squareRoot() : PowKernel()(x, T(p))
     }
 }
 

@@ -13,7 +13,7 @@
 ///
 ///     let x = Tensor([1, 2, 3, 4, 5])
 ///     print(x - x.mean())            // tensor([-2., -1.,  0.,  1.,  2.])
-public class Tensor: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral {
+public class Tensor: ExpressibleByArrayLiteral {
     /// The size of each axis, outermost first. `[]` for a scalar (0-d) tensor.
     public final internal(set) var shape: [Int]
     final var storage: Storage
@@ -90,27 +90,24 @@ public class Tensor: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, Exp
         self.init([value], shape: [], dtype: dtype, requiresGrad: requiresGrad)
     }
 
-    // MARK: Literals (in the class body: a non-final class needs `required` inits)
+    // MARK: Literals (in the class body: a non-final class needs a `required` init)
 
-    /// A 0-d float32 tensor: `let t: Tensor = 2.5`.
-    public required convenience init(floatLiteral value: Double) { self.init(scalar: value) }
-    /// A 0-d float32 tensor: `let t: Tensor = 3`.
-    public required convenience init(integerLiteral value: Int) { self.init(scalar: Double(value)) }
-    /// A tensor from nested literals: `let m: Tensor = [[1, 2], [3, 4]]`.
-    public required convenience init(arrayLiteral elements: Tensor...) {
-        if elements.isEmpty {
-            self.init([Double](), shape: [0])
-            return
-        }
-        let first = elements[0].shape
-        for e in elements where e.shape != first {
-            opError("tensor", "expected sequence of length \(first.first ?? 1) at dim 1 (got \(e.shape.first ?? 1))")
-        }
-        let dtype = elements.map(\.dtype).reduce(DType.float32, DType.promoted)
+    /// A tensor from nested array literals: `let m: Tensor = [[1, 2], [3, 4]]` (float32).
+    ///
+    /// Scalars are deliberately not literals of `Tensor` itself: `x + 1` and `x.pow(2)` must
+    /// mean the scalar overloads, never a 0-d tensor.
+    public required convenience init(arrayLiteral elements: TensorLiteral...) {
+        var shape: [Int]? = nil
         var values: [Double] = []
-        values.reserveCapacity(elements.count * (first.reduce(1, *)))
-        for e in elements { values += e.doubles() }
-        self.init(values, shape: [elements.count] + first, dtype: dtype)
+        for e in elements {
+            let (s, v) = e.flattened()
+            if let shape, shape != s {
+                opError("tensor", "expected sequence of length \(shape.first ?? 1) at dim 1 (got \(s.first ?? 1))")
+            }
+            shape = s
+            values += v
+        }
+        self.init(values, shape: [elements.count] + (shape ?? []))
     }
 
     static func checkCount(_ count: Int, _ shape: [Int]) {
@@ -167,4 +164,38 @@ public class Tensor: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, Exp
 /// (shapes that do not fit, an axis out of range), not bad input from outside.
 func opError(_ op: String, _ message: String) -> Never {
     fatalError("LayerKit.\(op): \(message)")
+}
+
+/// One element of a nested tensor literal: a number or a nested list.
+public enum TensorLiteral: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral {
+    /// A number.
+    case scalar(Double)
+    /// A nested list.
+    case list([TensorLiteral])
+
+    /// A number literal.
+    public init(floatLiteral value: Double) { self = .scalar(value) }
+    /// A whole-number literal.
+    public init(integerLiteral value: Int) { self = .scalar(Double(value)) }
+    /// A nested list literal.
+    public init(arrayLiteral elements: TensorLiteral...) { self = .list(elements) }
+
+    /// The shape and row-major values, stopping on ragged nesting as `torch.tensor` does.
+    func flattened() -> ([Int], [Double]) {
+        switch self {
+        case .scalar(let v): return ([], [v])
+        case .list(let items):
+            var shape: [Int]? = nil
+            var values: [Double] = []
+            for item in items {
+                let (s, v) = item.flattened()
+                if let shape, shape != s {
+                    opError("tensor", "expected sequence of length \(shape.first ?? 1) at dim 1 (got \(s.first ?? 1))")
+                }
+                shape = s
+                values += v
+            }
+            return ([items.count] + (shape ?? []), values)
+        }
+    }
 }

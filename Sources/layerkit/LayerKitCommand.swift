@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `layerkit`: build, check and grade custom layers from the command line.
+@main
+struct LayerKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "layerkit",
+        abstract: "Build, check and grade D2L custom layers: a tensor with autograd, nn modules, gradient checks.",
+        subcommands: [Demo.self],
+        defaultSubcommand: Demo.self
+    )
+}

@@ -1,0 +1,39 @@
+import Testing
+@testable import LayerKit
+
+@Suite("Matrix products")
+struct MatMulTests {
+    @Test("matmul matches numpy for 1-D, 2-D and broadcast batches", arguments: 0..<7)
+    func matchesNumpy(caseIndex: Int) throws {
+        let cases = try #require(try loadFixture("core")["matmul"] as? [[String: Any]])
+        let a = try fixtureTensor(cases[caseIndex]["a"]), b = try fixtureTensor(cases[caseIndex]["b"])
+        let want = try fixtureTensor(cases[caseIndex]["out"])
+        let got = a.matmul(b)
+        #expect(allClose(got, want, rtol: 1e-10, atol: 1e-12), "shapes \(a.shape)·\(b.shape): got \(got.shape)")
+        let f32 = a.float().matmul(b.float())
+        #expect(f32.dtype == .float32 && allClose(f32, want, rtol: 1e-4, atol: 1e-5))
+        let report = try gradCheck([a, b]) { $0[0].matmul($0[1]) }
+        #expect(report.passed, "\(a.shape)·\(b.shape): \(report)")
+    }
+
+    @Test("linear is x·Wᵀ + b with weight [out, in]")
+    func linear() throws {
+        let l = try #require(try loadFixture("core")["linear"] as? [String: Any])
+        let x = try fixtureTensor(l["x"]), w = try fixtureTensor(l["w"]), b = try fixtureTensor(l["b"])
+        #expect(allClose(Tensor.linear(x, weight: w, bias: b), try fixtureTensor(l["out"]), rtol: 1e-12))
+        #expect(allClose(Tensor.linear(x, weight: w, bias: nil), x.matmul(w.T), rtol: 1e-12))
+        let report = try gradCheck([x, w, b]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        #expect(report.passed, "\(report)")
+        let batched = randomInput([2, 4, 3], seed: 5)
+        let r2 = try gradCheck([batched, w]) { Tensor.linear($0[0], weight: $0[1], bias: nil) }
+        #expect(r2.passed, "\(r2)")
+    }
+
+    @Test("Transpose and outer product")
+    func transposeOuter() throws {
+        let m: Tensor = [[1, 2, 3], [4, 5, 6]]
+        #expect(m.T.shape == [3, 2] && m.T.floats() == [1, 4, 2, 5, 3, 6])
+        let o = Tensor([1, 2]).outer(Tensor([3, 4, 5]))
+        #expect(o.shape == [2, 3] && o.floats() == [3, 4, 5, 6, 8, 10])
+    }
+}

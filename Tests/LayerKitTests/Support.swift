@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+@testable import LayerKit
+
+/// A JSON fixture committed under Tests/LayerKitTests/Fixtures (made by a make_*.py script).
+func loadFixture(_ name: String) throws -> [String: Any] {
+    let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
+                           "fixture \(name).json is missing")
+    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
+    return try #require(object as? [String: Any], "fixture \(name).json is not an object")
+}
+
+/// A tensor stored in a fixture as `{"shape": [...], "data": [...]}`.
+func fixtureTensor(_ any: Any?, dtype: DType = .float64) throws -> Tensor {
+    let dict = try #require(any as? [String: Any], "not a tensor entry")
+    let shape = try #require(dict["shape"] as? [Int], "tensor entry without shape")
+    let data = try #require(dict["data"] as? [Double], "tensor entry without data")
+    return Tensor(data, shape: shape, dtype: dtype)
+}
+
+/// True when every element of `a` is within `atol + rtol·|b|` of `b` (numpy's `allclose`).
+func allClose(_ a: Tensor, _ b: Tensor, rtol: Double = 1e-5, atol: Double = 1e-6) -> Bool {
+    guard a.shape == b.shape else { return false }
+    return zip(a.doubles(), b.doubles()).allSatisfy { x, y in
+        x == y || Swift.abs(x - y) <= atol + rtol * Swift.abs(y)
+    }
+}
+
+/// The largest element-wise difference, for failure messages.
+func maxDiff(_ a: Tensor, _ b: Tensor) -> Double {
+    zip(a.doubles(), b.doubles()).map { Swift.abs($0 - $1) }.max() ?? 0
+}
+
+/// A seeded float64 input for gradient checks.
+func randomInput(_ shape: [Int], seed: UInt64) -> Tensor {
+    Tensor.randn(shape, dtype: .float64, generator: Generator(seed: seed))
+}
