@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "LayerKit", targets: ["LayerKit"]),
         .library(name: "Exercises", targets: ["Exercises"]),
         .executable(name: "layerkit", targets: ["layerkit"]),
+        .executable(name: "layerkit-bench", targets: ["layerkit-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,8 +43,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "layerkit-bench",
+            dependencies: ["LayerKit", "Exercises", "CBLAS"]
+        ),
         .testTarget(name: "LayerKitTests", dependencies: ["LayerKit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "LayerKit"]),
+        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "LayerKit"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,4 +36,33 @@ struct MatMulTests {
         let o = Tensor([1, 2]).outer(Tensor([3, 4, 5]))
         #expect(o.shape == [2, 3] && o.floats() == [3, 4, 5, 6, 8, 10])
     }
+
+    @Test("Transpose flags give the same product as explicit transposes, with gradients",
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func transposeFlags(flags: (Bool, Bool)) throws {
+        let (ta, tb) = flags
+        let a = randomInput(ta ? [4, 3] : [3, 4], seed: 21), b = randomInput(tb ? [5, 4] : [4, 5], seed: 22)
+        let want = (ta ? a.T : a).matmul(tb ? b.T : b)
+        #expect(allClose(a.matmul(b, transposeSelf: ta, transposeOther: tb), want, rtol: 1e-12))
+        let report = try gradCheck([a, b]) { $0[0].matmul($0[1], transposeSelf: ta, transposeOther: tb) }
+        #expect(report.passed, "\(report)")
+        let batched = randomInput(ta ? [2, 4, 3] : [2, 3, 4], seed: 23)
+        let r2 = try gradCheck([batched, b]) { $0[0].matmul($0[1], transposeSelf: ta, transposeOther: tb) }
+        #expect(r2.passed, "\(r2)")
+    }
+
+    @Test("A custom function records one node and its backward is checked")
+    func customFunction() throws {
+        let x = randomInput([3], seed: 30)
+        let square: ([Tensor]) -> Tensor = { xs in
+            Tensor.function("SquareBackward", xs, forward: { $0[0] * $0[0] }, backward: { g, inputs, _ in [g * inputs[0] * 2] })
+        }
+        let report = try gradCheck([x], square)
+        #expect(report.passed, "\(report)")
+        let leaf = Tensor([3], requiresGrad: true)
+        let y = square([leaf])
+        #expect(y.gradFnName == "SquareBackward")
+        y.sum().backward()
+        #expect(leaf.grad?.floats() == [6])
+    }
 }

@@ -18,18 +18,13 @@ func fixtureTensor(_ any: Any?, dtype: DType = .float64) throws -> Tensor {
     return Tensor(data, shape: shape, dtype: dtype)
 }
 
-/// True when every element of `a` is within `atol + rtol·|b|` of `b` (numpy's `allclose`).
+/// `a` and `b` have the same shape and `a.allClose(b)`.
 func allClose(_ a: Tensor, _ b: Tensor, rtol: Double = 1e-5, atol: Double = 1e-6) -> Bool {
-    guard a.shape == b.shape else { return false }
-    return zip(a.doubles(), b.doubles()).allSatisfy { x, y in
-        x == y || Swift.abs(x - y) <= atol + rtol * Swift.abs(y)
-    }
+    a.shape == b.shape && a.allClose(b, rtol: rtol, atol: atol)
 }
 
 /// The largest element-wise difference, for failure messages.
-func maxDiff(_ a: Tensor, _ b: Tensor) -> Double {
-    zip(a.doubles(), b.doubles()).map { Swift.abs($0 - $1) }.max() ?? 0
-}
+func maxDiff(_ a: Tensor, _ b: Tensor) -> Double { a.maxAbsDifference(b) }
 
 /// A seeded float64 input for gradient checks.
 func randomInput(_ shape: [Int], seed: UInt64) -> Tensor {

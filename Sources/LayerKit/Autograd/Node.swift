@@ -24,11 +24,17 @@ final class Node {
 }
 
 extension Tensor {
+    /// Whether an op on this input must record a graph node. (Fixed-arity overloads: a
+    /// variadic array would cost an allocation on every op.)
+    @inline(__always)
+    static func needsGrad(_ a: Tensor) -> Bool {
+        a.requiresGrad && GradMode.isEnabled
+    }
+
     /// Whether an op on these inputs must record a graph node.
     @inline(__always)
-    static func needsGrad(_ inputs: Tensor...) -> Bool {
-        for t in inputs where t.requiresGrad { return GradMode.isEnabled }
-        return false
+    static func needsGrad(_ a: Tensor, _ b: Tensor) -> Bool {
+        (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled
     }
 
     /// Records the op that made `self`: `vjp` receives the gradient of `self` and returns one

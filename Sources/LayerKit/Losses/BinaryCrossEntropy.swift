@@ -59,17 +59,20 @@ private func bceBackward<T: TensorScalar>(
 ) {
     let px = x.storage.pointer(T.self), pt = t.storage.pointer(T.self)
     let n = x.count
+    // The seed is one scalar unless the loss is unreduced: keep the per-element read out of
+    // the common loops.
+    let scalar = seed.reduction == .none ? nil : Optional(T(seed.scalar))
     if let dx {
         let po = dx.storage.pointer(T.self)
         for i in 0..<n {
             let v = px[i]
             // The sigmoid split by sign, as SigmoidKernel, so exp never overflows.
             let s = v >= 0 ? 1 / (1 + T.exp(-v)) : T.exp(v) / (1 + T.exp(v))
-            po[i] = T(seed[i]) * (s - pt[i])
+            po[i] = (scalar ?? T(seed.values[i])) * (s - pt[i])
         }
     }
     if let dt {
         let po = dt.storage.pointer(T.self)
-        for i in 0..<n { po[i] = -T(seed[i]) * px[i] }
+        for i in 0..<n { po[i] = -(scalar ?? T(seed.values[i])) * px[i] }
     }
 }

@@ -75,6 +75,29 @@ extension Tensor {
         return out
     }
 
+    /// `op(self)·op(other)` where `op` swaps the last two axes when its flag is set: the same
+    /// product as `self.T.matmul(other)` and friends, without materialising the transpose (the
+    /// flags go to gemm). Both operands need rank ≥ 2; batch axes broadcast.
+    ///
+    ///     let dW = x.matmul(g, transposeSelf: true)     // xᵀ·g, no copy of x
+    public final func matmul(_ other: Tensor, transposeSelf: Bool, transposeOther: Bool = false) -> Tensor {
+        if rank < 2 || other.rank < 2 {
+            opError("matmul", "transposed products need operands of rank ≥ 2, got shapes \(shape) and \(other.shape)")
+        }
+        let a = self, b = other, ta = transposeSelf, tb = transposeOther
+        let out = Tensor.gemmProduct(a, b, transA: ta, transB: tb)
+        if Tensor.needsGrad(a, b) {
+            let (ad, bd) = (a.detach(), b.detach())
+            out.record(a.rank == 2 && b.rank == 2 ? "MmBackward0" : "BmmBackward0", [a, b]) { g in
+                // d op(A) = g·op(B)ᵀ and d op(B) = op(A)ᵀ·g, each undone through its own flag.
+                let da = ta ? Tensor.gemmProduct(bd, g, transA: tb, transB: true) : Tensor.gemmProduct(g, bd, transB: !tb)
+                let db = tb ? Tensor.gemmProduct(g, ad, transA: true, transB: ta) : Tensor.gemmProduct(ad, g, transA: !ta)
+                return [a.requiresGrad ? a.unbroadcast(da) : nil, b.requiresGrad ? b.unbroadcast(db) : nil]
+            }
+        }
+        return out
+    }
+
     /// The last two axes swapped (PyTorch's `.T` / `.mT` for 2-D and batches); a 1-D tensor is
     /// returned as is.
     public final var T: Tensor { rank < 2 ? self : transpose(rank - 2, rank - 1) }

@@ -109,10 +109,20 @@ public func withPrintOptions<R>(_ options: PrintOptions, _ body: () throws -> R)
 extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
     /// The tensor as PyTorch's `repr` shows it: `tensor([-2., -1.,  0.,  1.,  2.])`,
     /// `tensor(0., grad_fn=<MeanBackward0>)`.
-    public var description: String { description(options: .current) }
+    public var description: String { subclassText ?? description(options: .current) }
 
     /// The same text as ``description``, as PyTorch's `repr` and `str` agree.
-    public var debugDescription: String { description(options: .current) }
+    public var debugDescription: String { description }
+
+    /// A subclass (``Parameter``) cannot override members declared in an extension, so it
+    /// prints through `TextOutputStreamable`, which `print` prefers; `description` and
+    /// `String(reflecting:)` use the same text so that every way of printing agrees.
+    private var subclassText: String? {
+        guard type(of: self) != Tensor.self, let streamable = self as? any TextOutputStreamable else { return nil }
+        var text = ""
+        streamable.write(to: &text)
+        return text
+    }
 
     /// The tensor printed with explicit options instead of the current ones.
     ///

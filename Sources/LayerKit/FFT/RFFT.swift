@@ -1,0 +1,148 @@
+// The real FFT of the last axis and its inverse, each with its backward (the adjoint of the
+// linear map), through cached FFTW plans. Complex values are stored as a trailing axis of 2
+// (real, imaginary), `torch.view_as_real`'s layout, which is exactly FFTW's interleaved
+// `fftw_complex` rows: FFTW reads and writes tensor storage directly.
+//
+// Adjoints, with θ = 2πkt/n and n the signal length:
+//   rfft   X_k = Σ_t x_t e^{−iθ}, k = 0…n/2, so Re X_k = Σ x_t cos θ and Im X_k = −Σ x_t sin θ.
+//          For a gradient G_k = g_re,k + i·g_im,k on the outputs,
+//          ∂L/∂x_t = Σ_k (g_re,k cos θ − g_im,k sin θ) = Re Σ_{k=0}^{n/2} G_k e^{+iθ}.
+//          FFTW's c2r computes Re Y_0 + 2·Σ_{0<k<n/2} Re(Y_k e^{iθ}) + Re Y_{n/2}·(−1)^t (it
+//          assumes Hermitian symmetry, so each interior bin counts twice), hence
+//          ∂L/∂x = c2r(Y) with Y_k = G_k/2 for interior bins, Y_0 = Re G_0, Y_{n/2} = Re G_{n/2}.
+//          The imaginary gradients of DC and (even n) Nyquist drop out: those outputs are
+//          identically 0. Example: x = [0,1,2,3], L = Σ Re X_k gives ∂L/∂x = [3,0,1,0].
+//   irfft  y_t = (1/n)(Re Y_0 + 2·Σ_{interior} Re(Y_k e^{iθ}) + Re Y_{n/2}(−1)^t), so with
+//          G = r2c(g): ∂L/∂Re Y_k = (2/n) Re G_k and ∂L/∂Im Y_k = (2/n) Im G_k for interior
+//          bins, (1/n) Re G_k and 0 for DC and Nyquist, and 0 for bins past n/2 (truncated).
+
+extension Tensor {
+    /// The one-sided discrete Fourier transform of the last axis (`torch.fft.rfft`),
+    /// unnormalised, as a real tensor of shape `[..., n/2 + 1, 2]` holding (real, imaginary)
+    /// pairs — the layout of `torch.view_as_real(torch.fft.rfft(x))`.
+    ///
+    ///     Tensor([0, 1, 2, 3]).rfft()   // [[6, 0], [-2, 2], [-2, 0]]
+    public final func rfft() -> Tensor {
+        if rank == 0 { opError("rfft", "expected a tensor with at least one dimension, got a 0-d tensor") }
+        let n = shape[rank - 1]
+        if n < 1 { opError("rfft", "Invalid number of data points (\(n)) specified (shape \(shape))") }
+        let bins = n / 2 + 1, batch = count / n
+        let out = Tensor(storage: Storage(dtype: dtype, count: batch * bins * 2), shape: shape.dropLast() + [bins, 2])
+        FFTW.r2c(n: n, batch: batch, dtype: dtype, input: storage.raw, output: out.storage.raw)
+        if Tensor.needsGrad(self) {
+            let inputShape = shape, dtype = dtype
+            out.record("FftR2CBackward0", [self]) { g in
+                [Tensor.rfftAdjoint(g.dtype == dtype ? g : g.to(dtype), n: n, batch: batch, inputShape: inputShape)]
+            }
+        }
+        return out
+    }
+
+    /// The inverse of ``rfft()`` (`torch.fft.irfft`): `[..., m, 2]` (real, imaginary) pairs of
+    /// a one-sided spectrum to `n` real samples, normalised by `1/n`.
+    ///
+    /// `n` defaults to `2·(m − 1)`; bins past `n/2` are ignored and missing ones taken as 0.
+    /// The imaginary parts of the DC bin and (even `n`) the Nyquist bin are ignored, as in
+    /// PyTorch and numpy.
+    ///
+    ///     let x = Tensor([0, 1, 2, 3, 4])
+    ///     x.rfft().irfft(n: 5)          // [0, 1, 2, 3, 4]
+    public final func irfft(n: Int? = nil) -> Tensor {
+        guard rank >= 2, shape[rank - 1] == 2 else {
+            opError("irfft", "expected a real view of a complex tensor with shape [..., m, 2] (real, imaginary), got shape \(shape)")
+        }
+        let m = shape[rank - 2]
+        let n = n ?? 2 * (m - 1)
+        if n < 1 || m < 1 { opError("irfft", "Invalid number of data points (\(n)) specified (input shape \(shape))") }
+        let bins = n / 2 + 1, batch = count / (2 * m)
+        // c2r destroys its input, so it runs on a copy; the copy also applies the 1/n, drops the
+        // imaginary parts FFTW must not see and pads or truncates to n/2 + 1 bins.
+        let scratch = Storage(dtype: dtype, count: batch * bins * 2)
+        Tensor.scaleSpectrum(from: storage.raw, bins: m, to: scratch.raw, bins: bins, batch: batch, n: n,
+                             edge: 1 / Double(n), interior: 1 / Double(n), dtype: dtype)
+        let out = Tensor(storage: Storage(dtype: dtype, count: batch * n), shape: shape.dropLast(2) + [n])
+        FFTW.c2r(n: n, batch: batch, dtype: dtype, input: scratch.raw, output: out.storage.raw)
+        if Tensor.needsGrad(self) {
+            let inputShape = shape, dtype = dtype
+            out.record("FftC2RBackward0", [self]) { g in
+                [Tensor.irfftAdjoint(g.dtype == dtype ? g : g.to(dtype), n: n, bins: m, batch: batch, inputShape: inputShape)]
+            }
+        }
+        return out
+    }
+
+    /// `∂L/∂x` of `rfft` for `g` of shape `[..., n/2 + 1, 2]` (see the derivation at the top).
+    static func rfftAdjoint(_ g: Tensor, n: Int, batch: Int, inputShape: [Int]) -> Tensor {
+        let bins = n / 2 + 1
+        let scratch = Storage(dtype: g.dtype, count: batch * bins * 2)
+        scaleSpectrum(from: g.storage.raw, bins: bins, to: scratch.raw, bins: bins, batch: batch, n: n,
+                      edge: 1, interior: 0.5, dtype: g.dtype)
+        let dx = Tensor(storage: Storage(dtype: g.dtype, count: batch * n), shape: inputShape)
+        FFTW.c2r(n: n, batch: batch, dtype: g.dtype, input: scratch.raw, output: dx.storage.raw)
+        return dx
+    }
+
+    /// `∂L/∂Y` of `irfft(n:)` for `g` of shape `[..., n]`, as `[..., bins, 2]`.
+    static func irfftAdjoint(_ g: Tensor, n: Int, bins: Int, batch: Int, inputShape: [Int]) -> Tensor {
+        let half = n / 2 + 1
+        let dy = Tensor(storage: Storage(dtype: g.dtype, count: batch * bins * 2), shape: inputShape)
+        // When the input had exactly n/2 + 1 bins, FFTW writes into the gradient and the
+        // scaling runs in place; otherwise through a scratch spectrum that is cut or padded.
+        let spectrum = bins == half ? dy.storage : Storage(dtype: g.dtype, count: batch * half * 2)
+        FFTW.r2c(n: n, batch: batch, dtype: g.dtype, input: g.storage.raw, output: spectrum.raw)
+        scaleSpectrum(from: spectrum.raw, bins: half, to: dy.storage.raw, bins: bins, batch: batch, n: n,
+                      edge: 1 / Double(n), interior: 2 / Double(n), dtype: g.dtype)
+        withExtendedLifetime(spectrum) {}
+        return dy
+    }
+
+    /// Copies `batch` rows of half-spectra of an `n`-point signal, `srcBins` → `dstBins`
+    /// bins each: DC and Nyquist real parts times `edge` with their imaginary parts zeroed,
+    /// interior bins times `interior`, bins missing from the source zero. `src` may equal `dst`.
+    ///
+    /// FFTW's c2r happens to ignore those imaginary parts too, but it only documents results
+    /// for Hermitian input, so they are zeroed here rather than relied on.
+    static func scaleSpectrum(
+        from src: UnsafeMutableRawPointer, bins srcBins: Int, to dst: UnsafeMutableRawPointer, bins dstBins: Int,
+        batch: Int, n: Int, edge: Double, interior: Double, dtype: DType
+    ) {
+        switch dtype {
+        case .float32:
+            scaleSpectrum(src.assumingMemoryBound(to: Float.self), srcBins, dst.assumingMemoryBound(to: Float.self), dstBins,
+                          batch: batch, n: n, edge: Float(edge), interior: Float(interior))
+        case .float64:
+            scaleSpectrum(src.assumingMemoryBound(to: Double.self), srcBins, dst.assumingMemoryBound(to: Double.self), dstBins,
+                          batch: batch, n: n, edge: edge, interior: interior)
+        }
+    }
+
+    @inline(__always)
+    private static func scaleSpectrum<T: TensorScalar>(
+        _ src: UnsafeMutablePointer<T>, _ srcBins: Int, _ dst: UnsafeMutablePointer<T>, _ dstBins: Int,
+        batch: Int, n: Int, edge: T, interior: T
+    ) {
+        let copied = Swift.min(srcBins, dstBins)
+        // Interior bins are 1 ..< ceil(n/2); for even n the next one is Nyquist.
+        let interiorEnd = Swift.min(copied, (n + 1) / 2)
+        for b in 0..<batch {
+            let s = src + b &* srcBins &* 2, d = dst + b &* dstBins &* 2
+            d[0] = s[0] * edge
+            d[1] = 0
+            var j = 2
+            while j < 2 &* interiorEnd {
+                d[j] = s[j] * interior
+                j &+= 1
+            }
+            if interiorEnd < copied {
+                // Only the Nyquist bin of an even n remains among the copied bins.
+                d[j] = s[j] * edge
+                d[j &+ 1] = 0
+                j &+= 2
+            }
+            while j < 2 &* dstBins {
+                d[j] = 0
+                j &+= 1
+            }
+        }
+    }
+}

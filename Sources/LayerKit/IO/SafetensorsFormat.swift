@@ -1,0 +1,408 @@
+import Foundation
+
+// The safetensors byte layout, both directions:
+//
+//     [8 bytes: header length N, little-endian UInt64]
+//     [N bytes: UTF-8 JSON object, space-padded to a multiple of 8]
+//     [data block: each tensor row-major, little-endian, at its data_offsets]
+//
+// Reading follows the reference implementation (huggingface/safetensors, `Metadata::validate`):
+// entries sorted by offsets must tile the data block exactly — starting at 0, no gaps, no
+// overlaps, ending at the last byte — and each range holds exactly shape × dtype-size bytes.
+// That makes every byte string either a valid file or a thrown error, and bounds what a
+// hostile file can make us allocate by the file's own size.
+
+/// The element types the safetensors format defines, with their width in bits.
+enum SafetensorsDType: String, CaseIterable {
+    case bool = "BOOL", f4 = "F4", f6e2m3 = "F6_E2M3", f6e3m2 = "F6_E3M2", u8 = "U8", i8 = "I8"
+    case f8e5m2 = "F8_E5M2", f8e4m3 = "F8_E4M3", f8e8m0 = "F8_E8M0"
+    case f8e4m3fnuz = "F8_E4M3FNUZ", f8e5m2fnuz = "F8_E5M2FNUZ"
+    case i16 = "I16", u16 = "U16", f16 = "F16", bf16 = "BF16"
+    case i32 = "I32", u32 = "U32", f32 = "F32"
+    case c64 = "C64", f64 = "F64", i64 = "I64", u64 = "U64"
+
+    var bitCount: Int {
+        switch self {
+        case .f4: return 4
+        case .f6e2m3, .f6e3m2: return 6
+        case .bool, .u8, .i8, .f8e5m2, .f8e4m3, .f8e8m0, .f8e4m3fnuz, .f8e5m2fnuz: return 8
+        case .i16, .u16, .f16, .bf16: return 16
+        case .i32, .u32, .f32: return 32
+        case .c64, .f64, .i64, .u64: return 64
+        }
+    }
+
+    /// The safetensors name of a LayerKit dtype (what `save` writes).
+    static func name(of dtype: DType) -> String {
+        switch dtype {
+        case .float32: return SafetensorsDType.f32.rawValue
+        case .float64: return SafetensorsDType.f64.rawValue
+        }
+    }
+}
+
+/// One tensor's entry in the header, checked for types but not yet against the data block.
+struct SafetensorsEntry {
+    let name: String
+    let dtype: SafetensorsDType
+    let shape: [Int]
+    let begin: Int
+    let end: Int
+
+    /// The element count and the byte count the shape needs, overflow-checked.
+    ///
+    /// Zero dimensions are skipped when checking for overflow, so a shape such as
+    /// `[0, 2^62, 4]` is refused even though it holds no elements: every later stride
+    /// computation on an accepted shape then fits in an `Int`.
+    func sizes() throws -> (elements: Int, bytes: Int) {
+        var nonZero = 1
+        for d in shape where d != 0 {
+            let (p, overflow) = nonZero.multipliedReportingOverflow(by: d)
+            if overflow { throw SafetensorsError.shapeOverflow(tensor: name) }
+            nonZero = p
+        }
+        let (bits, overflow) = nonZero.multipliedReportingOverflow(by: dtype.bitCount)
+        if overflow { throw SafetensorsError.shapeOverflow(tensor: name) }
+        if shape.contains(0) { return (0, 0) }
+        if bits % 8 != 0 {
+            // Sub-byte dtypes (F4, F6) must fill whole bytes, as the reference reader requires.
+            throw SafetensorsError.byteCountMismatch(
+                tensor: name, dtype: dtype.rawValue, shape: shape, expected: (bits + 7) / 8, actual: end - begin)
+        }
+        return (nonZero, bits / 8)
+    }
+}
+
+/// A `CodingKey` for the header's free-form keys (tensor names).
+struct SafetensorsKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// The parsed JSON header. Decoding throws ``SafetensorsError`` for every malformed entry.
+struct SafetensorsHeader: Decodable {
+    static let metadataKey = "__metadata__"
+
+    var entries: [SafetensorsEntry] = []
+    var metadata: [String: String]?
+
+    init(from decoder: Decoder) throws {
+        let root = try decoder.container(keyedBy: SafetensorsKey.self)
+        // Sorted so that a file with several faults always reports the same one.
+        for key in root.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+            if key.stringValue == Self.metadataKey {
+                metadata = try Self.metadata(in: root, at: key)
+            } else {
+                entries.append(try Self.entry(in: root, at: key))
+            }
+        }
+    }
+
+    private static func metadata(
+        in root: KeyedDecodingContainer<SafetensorsKey>, at key: SafetensorsKey
+    ) throws -> [String: String]? {
+        // The reference reader accepts `"__metadata__": null` as "no metadata".
+        if (try? root.decodeNil(forKey: key)) == true { return nil }
+        let object: KeyedDecodingContainer<SafetensorsKey>
+        do { object = try root.nestedContainer(keyedBy: SafetensorsKey.self, forKey: key) } catch {
+            throw SafetensorsError.metadataNotObject
+        }
+        var result: [String: String] = [:]
+        for k in object.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+            do { result[k.stringValue] = try object.decode(String.self, forKey: k) } catch {
+                throw SafetensorsError.metadataValueNotString(key: k.stringValue)
+            }
+        }
+        return result
+    }
+
+    private static func entry(
+        in root: KeyedDecodingContainer<SafetensorsKey>, at key: SafetensorsKey
+    ) throws -> SafetensorsEntry {
+        let name = key.stringValue
+        let fields: KeyedDecodingContainer<SafetensorsKey>
+        do { fields = try root.nestedContainer(keyedBy: SafetensorsKey.self, forKey: key) } catch {
+            throw SafetensorsError.entryNotObject(tensor: name)
+        }
+        let dtypeKey = SafetensorsKey("dtype")
+        guard fields.contains(dtypeKey) else { throw SafetensorsError.missingField(tensor: name, field: "dtype") }
+        let dtypeName: String
+        do { dtypeName = try fields.decode(String.self, forKey: dtypeKey) } catch {
+            throw SafetensorsError.wrongFieldType(tensor: name, field: "dtype", expected: "a string")
+        }
+        guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
+            throw SafetensorsError.unknownDType(tensor: name, dtype: dtypeName)
+        }
+        let shape = try integers(in: fields, "shape", tensor: name, tooLarge: .shapeOverflow(tensor: name))
+        let offsets = try integers(
+            in: fields, "data_offsets", tensor: name,
+            tooLarge: .invalidOffsets(tensor: name, reason: "an offset does not fit in a 64-bit integer"))
+        if shape.contains(where: { $0 < 0 }) { throw SafetensorsError.negativeDimension(tensor: name, shape: shape) }
+        guard offsets.count == 2 else {
+            throw SafetensorsError.invalidOffsets(tensor: name, reason: "expected [begin, end], got \(offsets)")
+        }
+        let (begin, end) = (offsets[0], offsets[1])
+        guard begin >= 0, end >= 0 else {
+            throw SafetensorsError.invalidOffsets(tensor: name, reason: "\(offsets) has a negative offset")
+        }
+        guard begin <= end else {
+            throw SafetensorsError.invalidOffsets(tensor: name, reason: "begin \(begin) is after end \(end)")
+        }
+        return SafetensorsEntry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
+    }
+
+    /// A JSON array of integers. Tells "integer too large for Int" (`tooLarge`) apart from
+    /// "not integers at all", because `JSONDecoder` reports both as one opaque failure.
+    private static func integers(
+        in fields: KeyedDecodingContainer<SafetensorsKey>, _ field: String, tensor: String,
+        tooLarge: SafetensorsError
+    ) throws -> [Int] {
+        let key = SafetensorsKey(field)
+        guard fields.contains(key) else { throw SafetensorsError.missingField(tensor: tensor, field: field) }
+        if let values = try? fields.decode([Int].self, forKey: key) { return values }
+        if let values = try? fields.decode([Double].self, forKey: key),
+           values.allSatisfy({ $0.isFinite && $0 == $0.rounded() }) {
+            throw tooLarge
+        }
+        throw SafetensorsError.wrongFieldType(tensor: tensor, field: field, expected: "an array of integers")
+    }
+}
+
+extension Safetensors {
+    // MARK: Reading
+
+    /// Parses and validates a whole file image; the tensors come back ordered by data offset.
+    static func decodeImage(_ raw: UnsafeRawBufferPointer) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
+        guard raw.count >= 8 else { throw SafetensorsError.fileTooShort(byteCount: raw.count) }
+        let headerLength = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        guard headerLength <= UInt64(maxHeaderByteCount) else {
+            throw SafetensorsError.headerTooLarge(byteCount: headerLength)
+        }
+        guard headerLength <= UInt64(raw.count - 8) else {
+            throw SafetensorsError.headerBeyondFile(headerByteCount: headerLength, fileByteCount: raw.count)
+        }
+        let dataStart = 8 + Int(headerLength)
+        var header = try parseHeader(UnsafeRawBufferPointer(rebasing: raw[8..<dataStart]))
+        try validateLayout(&header.entries, dataByteCount: raw.count - dataStart)
+
+        let base = raw.baseAddress! + dataStart  // raw.count >= 8, so baseAddress exists
+        var tensors: [(String, Tensor)] = []
+        tensors.reserveCapacity(header.entries.count)
+        for entry in header.entries {
+            tensors.append((entry.name, try makeTensor(entry, bytes: base + entry.begin)))
+        }
+        return (tensors, header.metadata)
+    }
+
+    static func parseHeader(_ bytes: UnsafeRawBufferPointer) throws -> SafetensorsHeader {
+        // Checked here because Foundation's JSON readers would otherwise sniff UTF-16/32.
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw SafetensorsError.headerNotUTF8 }
+        let json = Data(bytes)
+        let header: SafetensorsHeader
+        do {
+            header = try JSONDecoder().decode(SafetensorsHeader.self, from: json)
+        } catch let error as SafetensorsError {
+            throw error
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw SafetensorsError.headerNotObject
+        } catch DecodingError.valueNotFound(_, let context) where context.codingPath.isEmpty {
+            throw SafetensorsError.headerNotObject
+        } catch DecodingError.dataCorrupted(let context) {
+            throw SafetensorsError.headerNotJSON(detail: syntaxErrorDetail(json) ?? context.debugDescription)
+        } catch {
+            throw SafetensorsError.headerNotJSON(detail: "\(error)")
+        }
+        try rejectConflictingDuplicates(header, json: json)
+        return header
+    }
+
+    /// Where the JSON goes wrong, e.g. "Invalid value around character 8." `JSONDecoder` only
+    /// says "not valid JSON"; `JSONSerialization` names the position.
+    private static func syntaxErrorDetail(_ json: Data) -> String? {
+        do { _ = try JSONSerialization.jsonObject(with: json) } catch {
+            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        }
+        return nil
+    }
+
+    /// The format forbids duplicate keys, but both Foundation JSON readers drop duplicates
+    /// silently — `JSONDecoder` keeps the first value, `JSONSerialization` (like Python's
+    /// reader) the last. Reading the header with both and comparing catches every duplicate
+    /// that would change what is loaded (e.g. one name declared both U8[4] and F32[1] over the
+    /// same bytes); identical duplicates are harmless and pass.
+    private static func rejectConflictingDuplicates(_ header: SafetensorsHeader, json: Data) throws {
+        guard let object = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else { return }
+        // Element-wise casts: casting the whole `[Any]` to `[Int]` costs more than the parse.
+        func same(_ any: Any?, _ values: [Int]) -> Bool {
+            guard let array = any as? [Any], array.count == values.count else { return false }
+            return zip(array, values).allSatisfy { ($0 as? Int) == $1 }
+        }
+        for entry in header.entries {
+            guard let other = object[entry.name] as? [String: Any],
+                  other["dtype"] as? String == entry.dtype.rawValue,
+                  same(other["shape"], entry.shape),
+                  same(other["data_offsets"], [entry.begin, entry.end])
+            else { throw SafetensorsError.duplicateKey(entry.name) }
+        }
+        let otherMetadata = object[SafetensorsHeader.metadataKey]
+        let same = header.metadata.map { otherMetadata as? [String: String] == $0 }
+            ?? (otherMetadata == nil || otherMetadata is NSNull)
+        if !same { throw SafetensorsError.duplicateKey(SafetensorsHeader.metadataKey) }
+    }
+
+    /// Sorts the entries by offset and checks that they tile the data block exactly.
+    static func validateLayout(_ entries: inout [SafetensorsEntry], dataByteCount: Int) throws {
+        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var cursor = 0
+        var previous = ""
+        for e in entries {
+            guard e.end <= dataByteCount else {
+                throw SafetensorsError.offsetsOutOfRange(tensor: e.name, begin: e.begin, end: e.end, dataByteCount: dataByteCount)
+            }
+            if e.begin < cursor {
+                throw SafetensorsError.overlappingOffsets(tensor: e.name, previous: previous, begin: e.begin, previousEnd: cursor)
+            }
+            if e.begin > cursor {
+                throw SafetensorsError.gapInData(tensor: e.name, expectedBegin: cursor, begin: e.begin)
+            }
+            let bytes = try e.sizes().bytes
+            guard e.end - e.begin == bytes else {
+                throw SafetensorsError.byteCountMismatch(
+                    tensor: e.name, dtype: e.dtype.rawValue, shape: e.shape, expected: bytes, actual: e.end - e.begin)
+            }
+            cursor = e.end
+            previous = e.name
+        }
+        guard cursor == dataByteCount else {
+            throw SafetensorsError.trailingBytes(dataByteCount: dataByteCount, indexedByteCount: cursor)
+        }
+    }
+
+    /// A tensor holding a validated entry's bytes: F32/F64 copied whole, F16/BF16 widened to float32.
+    static func makeTensor(_ entry: SafetensorsEntry, bytes: UnsafeRawPointer) throws -> Tensor {
+        let count = try entry.sizes().elements
+        let storage: Storage
+        switch entry.dtype {
+        case .f32:
+            storage = Storage(dtype: .float32, count: count)
+            copyLittleEndian(from: bytes, to: storage.raw, count: count, elementSize: 4)
+        case .f64:
+            storage = Storage(dtype: .float64, count: count)
+            copyLittleEndian(from: bytes, to: storage.raw, count: count, elementSize: 8)
+        case .f16, .bf16:
+            storage = Storage(dtype: .float32, count: count)
+            let out = storage.pointer(Float.self)
+            if entry.dtype == .f16 {
+                for i in 0..<count {
+                    out[i] = floatFromHalf(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self)))
+                }
+            } else {
+                for i in 0..<count {
+                    let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self))
+                    out[i] = Float(bitPattern: UInt32(bits) << 16)  // bfloat16 is float32's top half
+                }
+            }
+        default:
+            throw SafetensorsError.unsupportedDType(tensor: entry.name, dtype: entry.dtype.rawValue)
+        }
+        return Tensor(storage: storage, shape: entry.shape)
+    }
+
+    // MARK: Writing
+
+    /// The header JSON, keys in data order like the reference writer (metadata first), space-padded
+    /// to a multiple of 8 so the data block starts 8-byte aligned.
+    ///
+    /// Written by hand rather than with `JSONEncoder`, because Foundation's encoders do not keep
+    /// key order, and the format's readers expect — and humans read — a header in layout order.
+    /// Strings are escaped as RFC 8259 and `serde_json` do, so the header is byte-identical to
+    /// the one Python's `safetensors` writes for the same tensors in the same order.
+    static func headerBytes(
+        _ entries: [(name: String, dtype: String, shape: [Int], begin: Int, end: Int)], metadata: [String: String]?
+    ) -> [UInt8] {
+        var json = "{"
+        if let metadata {
+            json += "\"\(SafetensorsHeader.metadataKey)\":{"
+            for (i, (key, value)) in metadata.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { json += "," }
+                appendJSONString(key, to: &json)
+                json += ":"
+                appendJSONString(value, to: &json)
+            }
+            json += "}"
+            if !entries.isEmpty { json += "," }
+        }
+        for (i, e) in entries.enumerated() {
+            if i > 0 { json += "," }
+            appendJSONString(e.name, to: &json)
+            json += ":{\"dtype\":\"\(e.dtype)\",\"shape\":["
+            json += e.shape.map(String.init).joined(separator: ",")
+            json += "],\"data_offsets\":[\(e.begin),\(e.end)]}"
+        }
+        json += "}"
+        var bytes = Array(json.utf8)
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - bytes.count % 8) % 8))
+        return bytes
+    }
+
+    /// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped.
+    static func appendJSONString(_ s: String, to out: inout String) {
+        out += "\""
+        if !s.unicodeScalars.contains(where: { $0 == "\"" || $0 == "\\" || $0.value < 0x20 }) {
+            out += s
+        } else {
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{08}": out += "\\b"
+                case "\u{0C}": out += "\\f"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}
+
+/// Copies `count` elements of `elementSize` bytes, converting between host order and the
+/// format's little-endian order (a plain `memcpy` on little-endian hosts, i.e. all supported ones).
+@inline(__always)
+func copyLittleEndian(from src: UnsafeRawPointer, to dst: UnsafeMutableRawPointer, count: Int, elementSize: Int) {
+    #if _endian(little)
+    dst.copyMemory(from: src, byteCount: count * elementSize)
+    #else
+    for i in 0..<count {
+        for j in 0..<elementSize {
+            dst.storeBytes(of: src.load(fromByteOffset: i * elementSize + elementSize - 1 - j, as: UInt8.self),
+                           toByteOffset: i * elementSize + j, as: UInt8.self)
+        }
+    }
+    #endif
+}
+
+/// An IEEE half-precision bit pattern widened to `Float` (exact: every half is a float).
+@inline(__always)
+func floatFromHalf(_ h: UInt16) -> Float {
+    let sign = UInt32(h & 0x8000) << 16
+    let exponent = UInt32(h >> 10) & 0x1F
+    let mantissa = UInt32(h & 0x3FF)
+    switch exponent {
+    case 0x1F:  // infinity or NaN; the NaN payload is kept
+        return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
+    case 0:  // zero or subnormal: mantissa × 2⁻²⁴
+        let magnitude = Float(mantissa) * 0x1p-24
+        return sign == 0 ? magnitude : -magnitude
+    default:  // rebias the exponent from 15 to 127
+        return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
+    }
+}

@@ -1,0 +1,46 @@
+// layerkit-bench: times the workloads of shared/bench-ref/README.md (same ids, same timing rules)
+// and writes the JSON that shared/bench-ref/compare.py reads.
+//
+//   swift build -c release -Xcc -march=native --product layerkit-bench
+//   .build/release/layerkit-bench --threads 2 --out layerkit_t2.json [--only tinyop] [--reps 30]
+import CBLAS
+import Foundation
+import LayerKit
+
+var threads = 2
+var outPath: String?
+var harness = Harness()
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let arg = arguments.next() {
+    switch arg {
+    case "--threads": threads = Int(arguments.next() ?? "") ?? 2
+    case "--out": outPath = arguments.next()
+    case "--only": harness.filter = arguments.next()
+    case "--reps": harness.reps = Int(arguments.next() ?? "") ?? 30
+    default:
+        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N]\n".data(using: .utf8)!)
+        exit(2)
+    }
+}
+openblas_set_num_threads(Int32(threads))
+setenv("LAYERKIT_NUM_THREADS", String(threads), 1)
+print("layerkit-bench: threads \(threads), OpenBLAS \(String(cString: openblas_get_config()))")
+
+runWorkloads(&harness)
+
+if let outPath {
+    struct Report: Codable {
+        var meta: [String: String]
+        var results: [BenchResult]
+    }
+    let meta = ["threads": String(threads), "library": "LayerKit", "blas": String(cString: openblas_get_config())]
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    do {
+        try encoder.encode(Report(meta: meta, results: harness.results)).write(to: URL(fileURLWithPath: outPath), options: .atomic)
+        print("wrote \(outPath)")
+    } catch {
+        FileHandle.standardError.write("layerkit-bench: could not write \(outPath): \(error)\n".data(using: .utf8)!)
+        exit(1)
+    }
+}
