@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "LayerKit", targets: ["LayerKit"]),
         .library(name: "Exercises", targets: ["Exercises"]),
+        .library(name: "Grading", targets: ["Grading"]),
         .executable(name: "layerkit", targets: ["layerkit"]),
         .executable(name: "layerkit-bench", targets: ["layerkit-bench"]),
     ],
@@ -36,10 +37,17 @@ let package = Package(
             dependencies: ["LayerKit"],
             path: "Exercises"
         ),
+        .target(
+            name: "Grading",
+            dependencies: [
+                "LayerKit", "Exercises",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "layerkit",
             dependencies: [
-                "LayerKit", "Exercises",
+                "LayerKit", "Exercises", "Grading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,7 +56,8 @@ let package = Package(
             dependencies: ["LayerKit", "Exercises", "CBLAS"]
         ),
         .testTarget(name: "LayerKitTests", dependencies: ["LayerKit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "LayerKit"], resources: [.copy("Fixtures")]),
+        // Depends on the `layerkit` executable so that the grader's tests can run it.
+        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "LayerKit", "Grading", "layerkit"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,7 +16,10 @@ open class ArraySequential: Module {
     public var blocks: [Module]
 
     /// The blocks to run in order.
-    public init(_ blocks: Module...) {
+    public convenience init(_ blocks: Module...) { self.init(blocks) }
+
+    /// The blocks to run in order, from an array.
+    public init(_ blocks: [Module]) {
         self.blocks = blocks
         super.init()
     }
@@ -33,7 +36,10 @@ open class FunctionListSequential: Module {
     public var blocks: [(Tensor) -> Tensor]
 
     /// The blocks to run in order.
-    public init(_ blocks: Module...) {
+    public convenience init(_ blocks: Module...) { self.init(blocks) }
+
+    /// The blocks to run in order, from an array.
+    public init(_ blocks: [Module]) {
         self.blocks = blocks.map { block in { block($0) } }
         super.init()
     }

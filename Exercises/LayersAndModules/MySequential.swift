@@ -5,7 +5,10 @@
 ///     net.namedParameters().map(\.0)   // ["0.weight", "0.bias", "2.weight", "2.bias"]
 open class MySequential: Module {
     /// Registers each module as a child named by its position.
-    public init(_ modules: Module...) {
+    public convenience init(_ modules: Module...) { self.init(modules) }
+
+    /// Registers each module of the array as a child named by its position.
+    public init(_ modules: [Module]) {
         super.init()
         for (index, module) in modules.enumerated() { addModule(module, named: String(index)) }
     }

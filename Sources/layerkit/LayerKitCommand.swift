@@ -1,4 +1,5 @@
 import ArgumentParser
+import Grading
 
 /// `layerkit`: build, check and grade custom layers from the command line.
 @main
@@ -6,7 +7,7 @@ struct LayerKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "layerkit",
         abstract: "Build, check and grade D2L custom layers: a tensor with autograd, nn modules, gradient checks.",
-        subcommands: [Demo.self],
+        subcommands: [Demo.self, GradeCommand.self, TrainDemo.self],
         defaultSubcommand: Demo.self
     )
 }

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import LayerKit
+
+/// `layerkit train-demo`: trains the book's MLP on a seeded toy problem and saves its weights.
+struct TrainDemo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-demo",
+        abstract: "Train Linear(20,256)-ReLU-Linear(256,10) with SGD on seeded toy data; optionally save the state dict as safetensors.")
+
+    @Option(help: "Number of epochs.")
+    var epochs: Int = 5
+
+    @Option(help: "Seed for the data and the initial weights.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Write the trained state dict to this safetensors file (PyTorch-readable).")
+    var save: String?
+
+    func validate() throws {
+        if epochs < 0 { throw ValidationError("--epochs must be non-negative, got \(epochs)") }
+    }
+
+    func run() throws {
+        let url = save.map { URL(fileURLWithPath: $0) }
+        _ = try runTrainDemo(epochs: epochs, seed: seed, savePath: url) { print($0) }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+import Exercises
+import Grading
+
+/// Runs the `layerkit` binary built beside this test bundle and returns its exit status and output.
+func runLayerKit(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        .deletingLastPathComponent().appendingPathComponent("layerkit")
+    try #require(FileManager.default.isExecutableFile(atPath: binary.path), "layerkit is not built at \(binary.path)")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    // Standard error goes to a file so that only one pipe needs draining.
+    let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("layerkit-test-\(UUID().uuidString).err")
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: errURL) }
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = try FileHandle(forWritingTo: errURL)
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let errData = try Data(contentsOf: errURL)
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// The grader: every reference passes, every known-wrong answer fails for the right reason.
+@Suite("Grading: layerkit grade")
+struct GradingTests {
+    /// The reason each known-wrong answer must be rejected with: criterion, and words of the reason.
+    static let expectedReasons: [String: (criterion: String, says: String)] = [
+        "detached-weights": ("gradients", "no gradient reached parameter `weight`"),
+        "real-part-only": ("imaginary parts", "imaginary parts are missing"),
+        "all-coefficients": ("output shape", "all n coefficients"),
+        "wrong-axis": ("output shape", "transform the last axis"),
+        "same-index": ("values", "two different indices"),
+        "plain-property-weight": ("parameters", "Parameter property"),
+        "crashes-on-batch-1": ("output shape", "crashed: LayerKit.matmul"),
+        "unregistered-children": ("parameters", "cannot see the blocks"),
+        "same-instance": ("independent instances", "share parameters"),
+        "detached-branch": ("both branches get gradients", "no gradient reached net2"),
+        "row-mean": ("values", "not a per-row mean"),
+    ]
+
+    @Test("layerkit grade --json: references pass, each known-wrong answer is caught for its reason, exit 0")
+    func gradeEverything() throws {
+        let (status, stdout, stderr) = try runLayerKit(["grade", "--json", "--seed", "3"])
+        #expect(status == 0, "stderr: \(stderr)")
+        let run = try JSONDecoder().decode(GradingRun.self, from: Data(stdout.utf8))
+        #expect(run.allRight && run.seed == 3)
+        #expect(stderr.contains("[1/\(run.reports.count)]"), "progress is shown on standard error")
+        #expect(Set(run.reports.map(\.exercise)) == Set(Exercise.allCases.map(\.rawValue)))
+        for report in run.reports where report.kind == .reference {
+            #expect(report.passedAll, "\(report.table)")
+        }
+        let wrong = run.reports.filter { $0.kind == .knownWrong }
+        #expect(Set(wrong.map(\.candidate)) == Set(Self.expectedReasons.keys))
+        for report in wrong {
+            let expected = try #require(Self.expectedReasons[report.candidate])
+            let line = try #require(report.results.first { $0.criterion == expected.criterion })
+            #expect(!line.passed, "\(report.candidate) should fail \(expected.criterion)")
+            #expect(line.reason?.contains(expected.says) == true, "\(report.candidate): \(line.reason ?? "no reason")")
+        }
+    }
+
+    @Test("A hanging candidate times out and a throwing one fails; the run goes on")
+    func hangAndThrow() throws {
+        let start = Date()
+        let (status, stdout, _) = try runLayerKit(["grade", "--json", "--self-test", "--exercise", "centered-layer", "--timeout", "1.5"])
+        #expect(Date().timeIntervalSince(start) < 20)
+        #expect(status == 0)
+        let run = try JSONDecoder().decode(GradingRun.self, from: Data(stdout.utf8))
+        let hang = try #require(run.reports.first { $0.candidate == "selftest-hangs" })
+        #expect(hang.results[0].figure == "timed out" && hang.results.dropFirst().allSatisfy { $0.figure == "not run" })
+        let thrower = try #require(run.reports.first { $0.candidate == "selftest-throws" })
+        #expect(thrower.results.allSatisfy { !$0.passed && $0.reason?.contains("refuses to be built") == true })
+        #expect(run.reports.contains { $0.candidate == "CenteredLayer" && $0.passedAll })
+    }
+
+    @Test("A table by default; bad options are refused with a message")
+    func tableAndErrors() throws {
+        let (status, stdout, _) = try runLayerKit(["grade", "--exercise", "my-linear"])
+        #expect(status == 0)
+        #expect(stdout.contains("== my-linear") && stdout.contains("detached-weights [known-wrong]  5/7  caught"))
+        #expect(stdout.contains("✘ gradients"))
+        let bad = try runLayerKit(["grade", "--exercise", "nope"])
+        #expect(bad.status != 0 && bad.stderr.contains("unknown exercise 'nope'"))
+    }
+}
+
+// A learner's own answers, graded through the API without touching LayerKit's sources.
+
+/// A learner's tensor reduction with the weight as `[out, in, in]` and a per-output loop over
+/// `x·W_k·xᵀ`: slower, but right.
+final class LearnerReduction: Module {
+    let kernel: Parameter
+    init(_ i: Int, _ k: Int) {
+        kernel = Parameter(Tensor.randn([k, i, i]))
+        super.init()
+    }
+    override func forward(_ x: Tensor) -> Tensor {
+        let k = kernel.shape[0]
+        let columns = (0..<k).map { o in
+            (x.matmul(kernel.select(axis: 0, index: o)) * x).sum(axis: -1, keepDims: true)
+        }
+        return Tensor.concat(columns, axis: -1)
+    }
+}
+
+@Suite("Grading: a learner's own candidate")
+struct LearnerGradingTests {
+    @Test("A right answer in the [out, in, in] layout passes every criterion")
+    func learnerReductionPasses() {
+        let report = grade(.tensorReduction("learner") { i, k in LearnerReduction(i, k) })
+        #expect(report.passedAll, "\(report.table)")
+        #expect(report.kind == .learner && report.verdictIsRight)
+    }
+
+    @Test("A learner's Fourier layer that forgets the imaginary part is told why")
+    func learnerFourierFails() throws {
+        final class RealOnly: Module {
+            override func forward(_ x: Tensor) -> Tensor {
+                x.rfft().narrow(axis: -2, start: 0, length: x.shape.last! / 2).select(axis: -1, index: 0)
+            }
+        }
+        let report = grade(.fourierHalfSpectrum("learner") { RealOnly() })
+        #expect(!report.verdictIsRight)
+        let line = try #require(report.results.first { $0.criterion == "imaginary parts" })
+        #expect(!line.passed && line.reason!.contains(".real alone drops them"))
+    }
+
+    @Test("Grading is repeatable: the same seed gives the same figures")
+    func repeatable() {
+        let candidate = Candidate.tensorReduction("ref") { TensorReduction(inFeatures: $0, outFeatures: $1) }
+        #expect(grade(candidate, seed: 5).results == grade(candidate, seed: 5).results)
+    }
+}
