@@ -109,7 +109,11 @@ public struct GradeCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("\n" + summaryTable(reports))
-            print(allRight ? "\nall references pass and every known-wrong answer is caught"
+            let kinds = Set(reports.map(\.kind))
+            let right = [kinds.contains(.reference) ? "every reference passes" : nil,
+                         kinds.contains(.learner) ? "every registered candidate passes" : nil,
+                         kinds.contains(.knownWrong) ? "every known-wrong answer is caught" : nil].compactMap { $0 }
+            print(allRight ? "\n" + right.joined(separator: ", ")
                            : "\nSOME VERDICTS ARE WRONG: see the rows marked FAIL or NOT CAUGHT")
         }
         if !allRight { throw ExitCode(1) }

@@ -101,7 +101,8 @@ public func summaryTable(_ reports: [GradeReport]) -> String {
     let rows = reports.map { [$0.exercise, $0.candidate, $0.kind.rawValue, "\($0.score)/\($0.total)", $0.verdict] }
     let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
     func format(_ row: [String]) -> String {
-        zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        return String(line.reversed().drop { $0 == " " }.reversed())
     }
     return ([format(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(format))
         .joined(separator: "\n")
