@@ -14,15 +14,15 @@ struct TrainDemo: ParsableCommand {
     @Option(help: "Seed for the data and the initial weights.")
     var seed: UInt64 = 0
 
-    @Option(help: "Write the trained state dict to this safetensors file (PyTorch-readable).")
-    var save: String?
+    @Option(help: "Write the trained state dict to this safetensors file (PyTorch-readable); \"\" to skip.")
+    var save: String = "train-demo.safetensors"
 
     func validate() throws {
         if epochs < 0 { throw ValidationError("--epochs must be non-negative, got \(epochs)") }
     }
 
     func run() throws {
-        let url = save.map { URL(fileURLWithPath: $0) }
+        let url = save.isEmpty ? nil : URL(fileURLWithPath: save)
         _ = try runTrainDemo(epochs: epochs, seed: seed, savePath: url) { print($0) }
     }
 }
