@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import LayerKit
+
+/// The README's first example, line for line, with its printed comments checked.
+@Suite("README example")
+struct ReadmeExampleTests {
+    @Test("The README's first example runs and prints what its comments say")
+    func firstExample() throws {
+        let x = Tensor([1, 2, 3, 4, 5])
+        #expect((x - x.mean()).description == "tensor([-2., -1.,  0.,  1.,  2.])")
+
+        manualSeed(0)
+        let w = Tensor.randn([4, 3], dtype: .float64)
+        w.requiresGrad = true
+        let input = Tensor.rand([2, 4], dtype: .float64)
+        let loss = input.matmul(w).relu().sum()
+        #expect(loss.description.hasSuffix("dtype=torch.float64, grad_fn=<SumBackward0>)"))
+        loss.backward()
+        #expect(w.grad!.shape == [4, 3])
+
+        let report = try gradCheck([input, w]) { $0[0].matmul($0[1]).tanh() }
+        #expect(report.passed)
+    }
+
+    @Test("The README's example is the one tested here")
+    func readmeMatches() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let tested = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        for line in ["let x = Tensor([1, 2, 3, 4, 5])", "let w = Tensor.randn([4, 3], dtype: .float64)",
+                     "let input = Tensor.rand([2, 4], dtype: .float64)", "let loss = input.matmul(w).relu().sum()",
+                     "let report = try gradCheck([input, w]) { $0[0].matmul($0[1]).tanh() }"] {
+            #expect(readme.contains(line) && tested.contains(line), "\(line)")
+        }
+    }
+}
