@@ -54,6 +54,16 @@ struct ParallelTests {
         let report = try gradCheck([Tensor.randn([2, 3], dtype: .float64)] + f64.parameters()) { f64($0[0]) }
         #expect(report.passed, "\(report)")
     }
+
+    @Test("Dropped into a Sequential and trained with SGD, the loss falls")
+    func trains() {
+        manualSeed(13)
+        let net = Sequential(Parallel(Linear(6, 4), Sequential(Linear(6, 3), Tanh())), Linear(7, 1))
+        let x = Tensor.randn([64, 6])
+        let target = x.narrow(axis: 1, start: 0, length: 2).sum(axis: 1, keepDims: true)
+        let losses = sgdLosses(net, x, target, lr: 0.05, steps: 50)
+        #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
+    }
 }
 
 /// Exercise 5.1.3: a factory of independent instances.
@@ -80,5 +90,15 @@ struct FactoryTests {
         let shared = Sequential(one, one, one)
         #expect(shared.parameters().count == 2)  // counted once, as in PyTorch
         #expect(stackInstances(3) { Linear(4, 4) }.parameters().count == 6)
+    }
+
+    @Test("The stacked network dropped into a Sequential and trained with SGD, the loss falls")
+    func trains() {
+        manualSeed(14)
+        let net = Sequential(stackInstances(3) { Sequential(Linear(6, 6), Tanh()) }, Linear(6, 1))
+        let x = Tensor.randn([64, 6])
+        let target = x.narrow(axis: 1, start: 0, length: 2).sum(axis: 1, keepDims: true)
+        let losses = sgdLosses(net, x, target, lr: 0.05, steps: 80)
+        #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
     }
 }
