@@ -190,3 +190,16 @@ func compare(_ got: Tensor, _ want: Tensor, what: String, hint: String) throws -
 func exactShape(_ input: [Int], _ shape: [Int], hint: String = "") -> ShapeCase {
     ShapeCase(input: input, expected: "\(shape)") { $0 == shape ? nil : (hint.isEmpty ? "wrong output shape" : hint) }
 }
+
+/// Of the `layouts` (the same reference reading the candidate's weight in different
+/// layouts), the one closest to the candidate's own output on a random probe: layouts are
+/// told apart by values, not by names or shapes.
+func closestLayout(of module: Module, among layouts: [(Tensor) -> Tensor], probe shape: [Int]) -> (Tensor) -> Tensor {
+    let probe = Tensor.randn(shape, dtype: .float64)
+    let got = withNoGrad { module(probe) }
+    let distances = layouts.map { f in
+        let want = withNoGrad { f(probe) }
+        return want.shape == got.shape ? got.maxAbsDifference(want) : .infinity
+    }
+    return layouts[distances.indices.min { distances[$0] < distances[$1] } ?? 0]
+}

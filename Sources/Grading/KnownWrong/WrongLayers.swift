@@ -33,13 +33,18 @@ final class WrongAxisFourier: Module {
     }
 }
 
-/// Tensor reduction with `W_ijk x_i x_i`: one index on x where there should be two.
-final class SameIndexReduction: Module {
+/// What the wrong tensor reductions share: a registered weight `[in, in, out]`, initialised
+/// like the reference's.
+class ReductionWeight: Module {
     let weight: Parameter
     init(_ i: Int, _ k: Int) {
         weight = Parameter(Tensor.uniform([i, i, k], low: -1 / Double(i), high: 1 / Double(i)))
         super.init()
     }
+}
+
+/// Tensor reduction with `W_ijk x_i x_i`: one index on x where there should be two.
+final class SameIndexReduction: ReductionWeight {
     override func forward(_ x: Tensor) -> Tensor {
         let i = weight.shape[0], k = weight.shape[2]
         // Σ_ij W_ijk x_i x_i = Σ_i (Σ_j W_ijk) x_i²
@@ -63,12 +68,7 @@ final class PlainPropertyReduction: Module {
 
 /// Tensor reduction that squeezes its input "to drop the batch axis": for a batch of one it
 /// drops the batch axis too, and the GEMM stops on the shapes.
-final class SqueezingReduction: Module {
-    let weight: Parameter
-    init(_ i: Int, _ k: Int) {
-        weight = Parameter(Tensor.uniform([i, i, k], low: -1 / Double(i), high: 1 / Double(i)))
-        super.init()
-    }
+final class SqueezingReduction: ReductionWeight {
     override func forward(_ x: Tensor) -> Tensor {
         let i = weight.shape[0], k = weight.shape[2]
         let xs = x.squeeze()

@@ -81,13 +81,7 @@ func myLinearReference(_ module: Module, in i: Int, units u: Int) throws -> (Ten
         { x in (x.matmul(weight.reshape([i, u])) + bias).relu() },
         { x in (x.matmul(weight.reshape([u, i]).T) + bias).relu() },
     ]
-    let probe = Tensor.randn([4, i], dtype: .float64)
-    let got = withNoGrad { module(probe) }
-    let distances = layouts.map { f in
-        let want = withNoGrad { f(probe) }
-        return want.shape == got.shape ? got.maxAbsDifference(want) : .infinity
-    }
-    return distances[1] < distances[0] ? layouts[1] : layouts[0]
+    return closestLayout(of: module, among: layouts, probe: [4, i])
 }
 
 extension LayerSpec {

@@ -70,11 +70,5 @@ func reductionReference(_ module: Module, in i: Int, out k: Int) throws -> (Tens
         reference { weight.reshape([i, i, k]) },
         reference { weight.reshape([k, i, i]).permute([1, 2, 0]) },
     ]
-    let probe = Tensor.randn([3, i], dtype: .float64)
-    let got = withNoGrad { module(probe) }
-    let distances = layouts.map { f in
-        let want = withNoGrad { f(probe) }
-        return want.shape == got.shape ? got.maxAbsDifference(want) : .infinity
-    }
-    return distances[1] < distances[0] ? layouts[1] : layouts[0]
+    return closestLayout(of: module, among: layouts, probe: [3, i])
 }
