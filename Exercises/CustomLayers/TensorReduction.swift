@@ -48,8 +48,10 @@ open class TensorReduction: Module {
             let (xs, w) = (inputs[0], inputs[1].reshape([i * i, k]))
             let dW = TensorReduction.outer(xs).matmul(g, transposeSelf: true).reshape([i, i, k])
             let m = g.matmul(w, transposeSelf: false, transposeOther: true).reshape([b, i, i])
-            // Σ_j M_bij x_bj + Σ_j M_bji x_bj, without materialising Mᵀ.
-            let dx = (m * xs.reshape([b, 1, i])).sum(axis: 2) + (m * xs.reshape([b, i, 1])).sum(axis: 1)
+            // Σ_j M_bij x_bj + Σ_j M_bji x_bj: two batched matrix–vector products, the
+            // second with a transpose flag instead of a copy of Mᵀ.
+            let column = xs.reshape([b, i, 1])
+            let dx = (m.matmul(column) + m.matmul(column, transposeSelf: true)).reshape([b, i])
             return [dx, dW]
         }
         let out = bias.map { y + $0 } ?? y
