@@ -16,6 +16,13 @@ struct Harness {
     var filter: String?
     private(set) var results: [BenchResult] = []
 
+    /// Whether any workload whose id starts with `group` passes the `--only` filter (setup for
+    /// a group is skipped otherwise).
+    func wants(_ group: String) -> Bool {
+        guard let filter else { return true }
+        return group.contains(filter) || filter.hasPrefix(group)
+    }
+
     mutating func bench(_ name: String, _ body: () -> Void) {
         if let filter, !name.contains(filter) { return }
         let clock = ContinuousClock()

@@ -26,7 +26,7 @@ func runWorkloads(_ h: inout Harness) {
     }
 
     // GEMM and Linear: the layer itself, as torch times nn.Linear.
-    for (b, i, o) in [(256, 784, 256), (256, 256, 10)] {
+    if h.wants("linear") { for (b, i, o) in [(256, 784, 256), (256, 256, 10)] {
         let layer = Linear(i, o)
         let x = Tensor.randn([b, i])
         h.bench("linear.fwd.\(b)x\(i)x\(o)") { blackHole(withNoGrad { layer(x) }) }
@@ -36,7 +36,8 @@ func runWorkloads(_ h: inout Harness) {
             layer.weight.zeroGrad(); layer.bias?.zeroGrad(); xg.zeroGrad()
             layer(xg).sum().backward()
         }
-    }
+    } }
+    if h.wants("matmul") {
     let a = Tensor.randn([1024, 1024]), b = Tensor.randn([1024, 1024])
     h.bench("matmul.fwd.1024") { blackHole(a.matmul(b)) }
     let ag = a.clone(), bg = b.clone()
@@ -46,9 +47,10 @@ func runWorkloads(_ h: inout Harness) {
         ag.zeroGrad(); bg.zeroGrad()
         ag.matmul(bg).sum().backward()
     }
+    }
 
     // The D2L MLP: 784-256-10, batch 256, cross-entropy, SGD lr 0.1.
-    do {
+    if h.wants("mlp") {
         let net = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
         let opt = SGD(net.parameters(), lr: 0.1)
         let x = Tensor.randn([256, 784])
@@ -62,6 +64,7 @@ func runWorkloads(_ h: inout Harness) {
     }
 
     // CenteredLayer.
+    if h.wants("centered") {
     let big = Tensor.randn([1000, 1000])
     h.bench("centered.fwd.1000x1000") { blackHole(withNoGrad { big - big.mean() }) }
     let bigG = big.clone()
@@ -70,9 +73,10 @@ func runWorkloads(_ h: inout Harness) {
         bigG.zeroGrad()
         (bigG - bigG.mean()).sum().backward()
     }
+    }
 
     // The tensor-reduction layer of the exercises, y_bk = Σ_ij W_ijk x_bi x_bj.
-    for (bs, i, k) in [(64, 32, 16), (256, 64, 64), (32, 128, 128)] {
+    if h.wants("reduction") { for (bs, i, k) in [(64, 32, 16), (256, 64, 64), (32, 128, 128)] {
         let layer = TensorReduction(inFeatures: i, outFeatures: k)
         let x = Tensor.randn([bs, i])
         let tag = "\(bs)x\(i)x\(k)"
@@ -83,9 +87,10 @@ func runWorkloads(_ h: inout Harness) {
             xg.zeroGrad(); layer.weight.zeroGrad()
             layer(xg).sum().backward()
         }
-    }
+    } }
 
     // The half-spectrum Fourier layer of the exercises, with FFTW_MEASURE plans.
+    if h.wants("fourier") {
     FFTPlans.rigor = .measure
     for (r, n) in [(256, 1024), (64, 4096), (16, 65536), (1024, 100)] {
         let layer = FourierHalfSpectrum()
@@ -100,9 +105,10 @@ func runWorkloads(_ h: inout Harness) {
         }
     }
     FFTPlans.rigor = .estimate
+    }
 
     // Full float64 gradient checks of the two layers (PyTorch's gradcheck defaults).
-    do {
+    if h.wants("gradcheck") {
         let layer = TensorReduction(inFeatures: 5, outFeatures: 3, dtype: .float64)
         let x = Tensor.randn([4, 5], dtype: .float64)
         precondition((try? gradCheck([x, layer.weight]) { layer($0[0]) })?.passed == true, "gradcheck.reduction failed")
@@ -114,7 +120,7 @@ func runWorkloads(_ h: inout Harness) {
     }
 
     // The MLP's state dict (203,530 parameters) to and from a safetensors file.
-    do {
+    if h.wants("safetensors") {
         let net = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
         let state = net.stateDict()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("layerkit-bench-\(getpid())")

@@ -31,7 +31,7 @@ extension Tensor {
         FFTW.r2c(n: n, batch: batch, dtype: dtype, input: storage.raw, output: out.storage.raw)
         if Tensor.needsGrad(self) {
             let inputShape = shape, dtype = dtype
-            out.record("FftR2CBackward0", [self]) { g in
+            out.record("FftR2CBackward0", self) { g in
                 [Tensor.rfftAdjoint(g.dtype == dtype ? g : g.to(dtype), n: n, batch: batch, inputShape: inputShape)]
             }
         }
@@ -64,7 +64,7 @@ extension Tensor {
         FFTW.c2r(n: n, batch: batch, dtype: dtype, input: scratch.raw, output: out.storage.raw)
         if Tensor.needsGrad(self) {
             let inputShape = shape, dtype = dtype
-            out.record("FftC2RBackward0", [self]) { g in
+            out.record("FftC2RBackward0", self) { g in
                 [Tensor.irfftAdjoint(g.dtype == dtype ? g : g.to(dtype), n: n, bins: m, batch: batch, inputShape: inputShape)]
             }
         }

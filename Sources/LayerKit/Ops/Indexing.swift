@@ -187,7 +187,7 @@ extension Tensor {
         let box = boxed(as: shape, from: start, extent: extent, into: extent, at: zero, fill: nil)
         let out = Tensor(storage: box.storage, shape: outShape)
         if Tensor.needsGrad(self) {
-            out.record(name, [self]) { [shape, dtype] g in
+            out.record(name, self) { [shape, dtype] g in
                 [g.boxed(as: extent, from: zero, extent: extent, into: shape, at: start, dtype: dtype)]
             }
         }

@@ -54,7 +54,7 @@ extension Tensor {
         let out = map(k)
         if Tensor.needsGrad(self) {
             let y = out.detach()
-            out.record(name, [self]) { [self] g in [g * dydx(self, y)] }
+            out.record(name, self) { [self] g in [g * dydx(self, y)] }
         }
         return out
     }
@@ -96,7 +96,7 @@ extension Tensor {
     ) -> Tensor {
         let out = zipMap(a, b, op: op, k)
         if needsGrad(a, b) {
-            out.record(name, [a, b]) { g in
+            out.record(name, a, b) { g in
                 let aWins = zipMap(a, b, op: op, CompareKernel(relation: winner))
                 let tie = zipMap(a, b, op: op, CompareKernel(relation: .eq)) * 0.5
                 let wa = aWins + tie
@@ -125,7 +125,7 @@ extension Tensor {
         }
         if needsGrad(a, b) {
             let mk = Tensor(m, shape: shape, dtype: dtype)
-            out.record("WhereBackward0", [a, b]) { g in [a.unbroadcast(g * mk), b.unbroadcast(g * (1 - mk))] }
+            out.record("WhereBackward0", a, b) { g in [a.unbroadcast(g * mk), b.unbroadcast(g * (1 - mk))] }
         }
         return out
     }
