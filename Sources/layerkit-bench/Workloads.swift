@@ -63,6 +63,29 @@ func runWorkloads(_ h: inout Harness) {
         h.bench("mlp.fwd") { blackHole(withNoGrad { net(x) }) }
     }
 
+    if h.filter == "micro" {
+        let big = Tensor.randn([1000, 1000])
+        let m = big.mean()
+        h.bench("micro.mean") { blackHole(big.mean()) }
+        h.bench("micro.sub") { blackHole(big - m) }
+        h.bench("micro.subscalar") { blackHole(big - 1) }
+        h.bench("micro.clone") { blackHole(big.clone()) }
+        h.bench("micro.fill") { blackHole(Tensor.full([1000, 1000], 1)) }
+        FFTPlans.rigor = .measure
+        let xf = Tensor.randn([1024, 100])
+        h.bench("micro.rfft.1024x100") { blackHole(xf.rfft()) }
+        let spec = xf.rfft()
+        h.bench("micro.narrow.1024x100") { blackHole(spec.narrow(axis: -2, start: 0, length: 50)) }
+        let xf2 = Tensor.randn([256, 1024])
+        h.bench("micro.rfft.256x1024") { blackHole(xf2.rfft()) }
+        let spec2 = xf2.rfft()
+        h.bench("micro.narrow.256x1024") { blackHole(spec2.narrow(axis: -2, start: 0, length: 512)) }
+        let layer = FourierHalfSpectrum()
+        h.bench("micro.layer.1024x100") { blackHole(layer(xf)) }
+        h.bench("micro.layernograd.1024x100") { blackHole(withNoGrad { layer(xf) }) }
+        h.bench("micro.rfftnograd.1024x100") { blackHole(withNoGrad { xf.rfft() }) }
+        FFTPlans.rigor = .estimate
+    }
     // CenteredLayer.
     if h.wants("centered") {
     let big = Tensor.randn([1000, 1000])

@@ -124,7 +124,9 @@ extension Tensor {
         let copied = Swift.min(srcBins, dstBins)
         // Interior bins are 1 ..< ceil(n/2); for even n the next one is Nyquist.
         let interiorEnd = Swift.min(copied, (n + 1) / 2)
-        for b in 0..<batch {
+        // Rows split over threads as the transforms split them.
+        parallelChunks(batch, align: 1, unitCost: dstBins &* 2, grain: 1 << 13) { lo, hi in
+        for b in lo..<hi {
             let s = src + b &* srcBins &* 2, d = dst + b &* dstBins &* 2
             d[0] = s[0] * edge
             d[1] = 0
@@ -143,6 +145,7 @@ extension Tensor {
                 d[j] = 0
                 j &+= 1
             }
+        }
         }
     }
 }

@@ -122,7 +122,19 @@ func binaryLoop<T: TensorScalar, K: BinaryKernel>(
     var offA = 0, offB = 0, o = 0
     while o < n {
         let ro = po + o
-        for j in 0..<inner { ro[j] = k(pa[offA &+ j &* ia], pb[offB &+ j &* ib]) }
+        // Contiguous and broadcast inner axes get their own (vectorisable) loops.
+        if ia == 1 && ib == 1 {
+            let ra = pa + offA, rb = pb + offB
+            for j in 0..<inner { ro[j] = k(ra[j], rb[j]) }
+        } else if ia == 0 && ib == 1 {
+            let s = pa[offA], rb = pb + offB
+            for j in 0..<inner { ro[j] = k(s, rb[j]) }
+        } else if ia == 1 && ib == 0 {
+            let ra = pa + offA, s = pb[offB]
+            for j in 0..<inner { ro[j] = k(ra[j], s) }
+        } else {
+            for j in 0..<inner { ro[j] = k(pa[offA &+ j &* ia], pb[offB &+ j &* ib]) }
+        }
         o &+= inner
         var d = r - 2
         while d >= 0 {

@@ -46,9 +46,13 @@ func reduceLoop<T: TensorScalar, K: ReduceKernel>(
     while i < n {
         let rx = px + i
         if io == 0 {
-            var acc = po[offO]
-            for j in 0..<inner { acc = k.combine(acc, rx[j]) }
-            po[offO] = acc
+            if K.self == SumReduce.self {
+                po[offO] += T(contiguousSum(rx, inner))
+            } else {
+                var acc = po[offO]
+                for j in 0..<inner { acc = k.combine(acc, rx[j]) }
+                po[offO] = acc
+            }
         } else {
             let ro = po + offO
             for j in 0..<inner { ro[j] = k.combine(ro[j], rx[j]) }

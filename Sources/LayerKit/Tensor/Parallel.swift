@@ -40,9 +40,16 @@ enum ProcessInfoLite {
 
 /// Runs `body` over `0..<n` in contiguous chunks, on up to ``Parallelism/threadCount``
 /// threads when `n` is large; chunk boundaries are multiples of `align` elements.
+/// `unitCost` is the number of elements one index stands for (a row's length), so that
+/// the split decision sees the real amount of work.
 @inline(__always)
-func parallelChunks(_ n: Int, align: Int = 64, _ body: (Int, Int) -> Void) {
-    let t = Swift.min(Parallelism.threadCount, n / Parallelism.grain)
+func parallelChunks(
+    _ n: Int, align: Int = 64, unitCost: Int = 1, grain: Int = Parallelism.grain, _ body: (Int, Int) -> Void
+) {
+    // One chunk per thread, split the same way for every op over the same rows: the caller
+    // runs the first chunk (concurrentPerform starts iteration 0 on the calling thread), so
+    // consecutive ops mostly find their half of the data in their own core's cache.
+    let t = Swift.min(Parallelism.threadCount, n &* unitCost / grain, n)
     if t <= 1 {
         body(0, n)
         return
