@@ -10,6 +10,8 @@ struct SignKernel: UnaryKernel {
     func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : x < 0 ? -1 : 0 }
 }
 struct ReluKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? x : 0 } }
+/// `g` where `y > 0`, else 0: ReLU's backward in one pass.
+struct ReluGradKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ g: T, _ y: T) -> T { y > 0 ? g : 0 } }
 struct StepKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : 0 } }
 struct TanhKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .tanh(x) } }
 struct SigmoidKernel: UnaryKernel {
@@ -68,7 +70,15 @@ extension Tensor {
     /// Absolute value (gradient 0 at 0, as PyTorch).
     public final func abs() -> Tensor { unary(AbsKernel(), "AbsBackward0") { x, _ in x.map(SignKernel()) } }
     /// `max(x, 0)` (gradient 0 at 0, as PyTorch).
-    public final func relu() -> Tensor { unary(ReluKernel(), "ReluBackward0") { _, y in y.map(StepKernel()) } }
+    public final func relu() -> Tensor {
+        let out = map(ReluKernel())
+        if Tensor.needsGrad(self) {
+            let y = out.detach()
+            // One fused pass, g where y > 0, instead of building the 0/1 mask and multiplying.
+            out.record("ReluBackward0", self) { g in [Tensor.zipMap(g, y, op: "relu_backward", ReluGradKernel())] }
+        }
+        return out
+    }
     /// `1 / (1 + e⁻ˣ)`.
     public final func sigmoid() -> Tensor { unary(SigmoidKernel(), "SigmoidBackward0") { _, y in y * (1 - y) } }
     /// Hyperbolic tangent.
