@@ -63,7 +63,7 @@ func runWorkloads(_ h: inout Harness) {
         h.bench("mlp.fwd") { blackHole(withNoGrad { net(x) }) }
     }
 
-    if h.filter == "micro" {
+    if h.wants("micro") {
         let big = Tensor.randn([1000, 1000])
         let m = big.mean()
         h.bench("micro.mean") { blackHole(big.mean()) }
@@ -80,6 +80,15 @@ func runWorkloads(_ h: inout Harness) {
         h.bench("micro.rfft.256x1024") { blackHole(xf2.rfft()) }
         let spec2 = xf2.rfft()
         h.bench("micro.narrow.256x1024") { blackHole(spec2.narrow(axis: -2, start: 0, length: 512)) }
+        for (r, n) in [(64, 4096), (16, 65536)] {
+            let x = Tensor.randn([r, n])
+            h.bench("micro.rfft.\(r)x\(n)") { blackHole(x.rfft()) }
+            let sp = x.rfft()
+            h.bench("micro.narrow.\(r)x\(n)") { blackHole(sp.narrow(axis: -2, start: 0, length: n / 2)) }
+            h.bench("micro.rfftnarrow.\(r)x\(n)") { blackHole(x.rfft().narrow(axis: -2, start: 0, length: n / 2)) }
+            let layer = FourierHalfSpectrum()
+            h.bench("micro.layer.\(r)x\(n)") { blackHole(withNoGrad { layer(x) }) }
+        }
         let layer = FourierHalfSpectrum()
         h.bench("micro.layer.1024x100") { blackHole(layer(xf)) }
         h.bench("micro.layernograd.1024x100") { blackHole(withNoGrad { layer(xf) }) }

@@ -118,34 +118,49 @@ func binaryLoop<T: TensorScalar, K: BinaryKernel>(
     let sa = broadcastStrides(aShape, to: outShape), sb = broadcastStrides(bShape, to: outShape)
     let r = outShape.count
     let inner = outShape[r - 1], ia = sa[r - 1], ib = sb[r - 1]
-    var index = [Int](repeating: 0, count: r)
-    var offA = 0, offB = 0, o = 0
-    while o < n {
-        let ro = po + o
-        // Contiguous and broadcast inner axes get their own (vectorisable) loops.
-        if ia == 1 && ib == 1 {
-            let ra = pa + offA, rb = pb + offB
-            for j in 0..<inner { ro[j] = k(ra[j], rb[j]) }
-        } else if ia == 0 && ib == 1 {
-            let s = pa[offA], rb = pb + offB
-            for j in 0..<inner { ro[j] = k(s, rb[j]) }
-        } else if ia == 1 && ib == 0 {
-            let ra = pa + offA, s = pb[offB]
-            for j in 0..<inner { ro[j] = k(ra[j], s) }
-        } else {
-            for j in 0..<inner { ro[j] = k(pa[offA &+ j &* ia], pb[offB &+ j &* ib]) }
-        }
-        o &+= inner
+    if inner == 0 { return }
+    // Whole inner rows are split over threads; each chunk starts its odometer at its first row.
+    parallelChunks(n / inner, align: 1, unitCost: inner) { rowLo, rowHi in
+        var index = [Int](repeating: 0, count: r)
+        var offA = 0, offB = 0
+        var rest = rowLo
         var d = r - 2
         while d >= 0 {
-            index[d] &+= 1
-            offA &+= sa[d]
-            offB &+= sb[d]
-            if index[d] < outShape[d] { break }
-            offA &-= sa[d] &* outShape[d]
-            offB &-= sb[d] &* outShape[d]
-            index[d] = 0
+            index[d] = rest % outShape[d]
+            rest /= outShape[d]
+            offA &+= index[d] &* sa[d]
+            offB &+= index[d] &* sb[d]
             d -= 1
+        }
+        var o = rowLo &* inner
+        let end = rowHi &* inner
+        while o < end {
+            let ro = po + o
+            // Contiguous and broadcast inner axes get their own (vectorisable) loops.
+            if ia == 1 && ib == 1 {
+                let ra = pa + offA, rb = pb + offB
+                for j in 0..<inner { ro[j] = k(ra[j], rb[j]) }
+            } else if ia == 0 && ib == 1 {
+                let s = pa[offA], rb = pb + offB
+                for j in 0..<inner { ro[j] = k(s, rb[j]) }
+            } else if ia == 1 && ib == 0 {
+                let ra = pa + offA, s = pb[offB]
+                for j in 0..<inner { ro[j] = k(ra[j], s) }
+            } else {
+                for j in 0..<inner { ro[j] = k(pa[offA &+ j &* ia], pb[offB &+ j &* ib]) }
+            }
+            o &+= inner
+            var d = r - 2
+            while d >= 0 {
+                index[d] &+= 1
+                offA &+= sa[d]
+                offB &+= sb[d]
+                if index[d] < outShape[d] { break }
+                offA &-= sa[d] &* outShape[d]
+                offB &-= sb[d] &* outShape[d]
+                index[d] = 0
+                d -= 1
+            }
         }
     }
 }
