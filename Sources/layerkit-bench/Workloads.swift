@@ -88,7 +88,10 @@ func runWorkloads(_ h: inout Harness) {
             h.bench("micro.rfftnarrow.\(r)x\(n)") { blackHole(x.rfft().narrow(axis: -2, start: 0, length: n / 2)) }
             let layer = FourierHalfSpectrum()
             h.bench("micro.layer.\(r)x\(n)") { blackHole(withNoGrad { layer(x) }) }
+            h.bench("micro.rfftbins.\(r)x\(n)") { blackHole(x.rfft(bins: n / 2)) }
         }
+        h.bench("micro.rfftbins.1024x100") { blackHole(xf.rfft(bins: 50)) }
+        h.bench("micro.rfftbins.256x1024") { blackHole(xf2.rfft(bins: 512)) }
         let layer = FourierHalfSpectrum()
         h.bench("micro.layer.1024x100") { blackHole(layer(xf)) }
         h.bench("micro.layernograd.1024x100") { blackHole(withNoGrad { layer(xf) }) }

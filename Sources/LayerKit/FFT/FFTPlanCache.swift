@@ -233,7 +233,7 @@ enum FFTW {
     }
 
     /// ``r2c(n:batch:dtype:input:output:)`` on the calling thread.
-    private static func r2cRows(n: Int, batch: Int, dtype: DType, input: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer) {
+    static func r2cRows(n: Int, batch: Int, dtype: DType, input: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer) {
         checkAlignment(input, output)
         let plan = FFTPlanCache.plan(FFTPlanKey(n: n, batch: batch, dtype: dtype, direction: .r2c), input: input, output: output)
         withExtendedLifetime(plan) {
