@@ -16,6 +16,15 @@ struct Harness {
     var filter: String?
     private(set) var results: [BenchResult] = []
 
+    /// Whether any workload whose id starts with `group` passes the `--only` filter (setup for
+    /// a group is skipped otherwise).
+    func wants(_ group: String) -> Bool {
+        guard let filter else { return group != "micro" }
+        let groups = ["tinyop", "linear", "matmul", "mlp", "centered", "reduction", "fourier", "gradcheck", "safetensors", "micro"]
+        if let named = groups.first(where: { filter.hasPrefix($0) }) { return named == group }
+        return group != "micro"
+    }
+
     mutating func bench(_ name: String, _ body: () -> Void) {
         if let filter, !name.contains(filter) { return }
         let clock = ContinuousClock()

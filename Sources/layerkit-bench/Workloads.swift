@@ -1,6 +1,8 @@
+import Exercises
+import Foundation
 import LayerKit
 
-/// Every workload id of shared/bench-ref/README.md that LayerKit can run so far.
+/// Every workload id of shared/bench-ref/README.md, timed the way bench_torch.py times them.
 func runWorkloads(_ h: inout Harness) {
     manualSeed(0)
     // Per-op overhead: 1000 × (x = x + 1) on a 5-element tensor.
@@ -23,18 +25,19 @@ func runWorkloads(_ h: inout Harness) {
         x.sum().backward()
     }
 
-    // GEMM and Linear.
-    for (b, i, o) in [(256, 784, 256), (256, 256, 10)] {
+    // GEMM and Linear: the layer itself, as torch times nn.Linear.
+    if h.wants("linear") { for (b, i, o) in [(256, 784, 256), (256, 256, 10)] {
+        let layer = Linear(i, o)
         let x = Tensor.randn([b, i])
-        let w = Tensor.uniform([o, i], low: -0.03, high: 0.03), bias = Tensor.zeros([o])
-        h.bench("linear.fwd.\(b)x\(i)x\(o)") { blackHole(withNoGrad { Tensor.linear(x, weight: w, bias: bias) }) }
-        let xg = x.clone(), wg = w.clone(), bg = bias.clone()
-        for t in [xg, wg, bg] { t.requiresGrad = true }
+        h.bench("linear.fwd.\(b)x\(i)x\(o)") { blackHole(withNoGrad { layer(x) }) }
+        let xg = x.clone()
+        xg.requiresGrad = true
         h.bench("linear.fwdbwd.\(b)x\(i)x\(o)") {
-            for t in [xg, wg, bg] { t.zeroGrad() }
-            Tensor.linear(xg, weight: wg, bias: bg).sum().backward()
+            layer.weight.zeroGrad(); layer.bias?.zeroGrad(); xg.zeroGrad()
+            layer(xg).sum().backward()
         }
-    }
+    } }
+    if h.wants("matmul") {
     let a = Tensor.randn([1024, 1024]), b = Tensor.randn([1024, 1024])
     h.bench("matmul.fwd.1024") { blackHole(a.matmul(b)) }
     let ag = a.clone(), bg = b.clone()
@@ -44,8 +47,59 @@ func runWorkloads(_ h: inout Harness) {
         ag.zeroGrad(); bg.zeroGrad()
         ag.matmul(bg).sum().backward()
     }
+    }
 
+    // The D2L MLP: 784-256-10, batch 256, cross-entropy, SGD lr 0.1.
+    if h.wants("mlp") {
+        let net = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
+        let opt = SGD(net.parameters(), lr: 0.1)
+        let x = Tensor.randn([256, 784])
+        let y = mlpTargets(256)
+        h.bench("mlp.trainstep") {
+            opt.zeroGrad()
+            crossEntropy(net(x), target: y).backward()
+            opt.step()
+        }
+        h.bench("mlp.fwd") { blackHole(withNoGrad { net(x) }) }
+    }
+
+    if h.wants("micro") {
+        let big = Tensor.randn([1000, 1000])
+        let m = big.mean()
+        h.bench("micro.mean") { blackHole(big.mean()) }
+        h.bench("micro.sub") { blackHole(big - m) }
+        h.bench("micro.subscalar") { blackHole(big - 1) }
+        h.bench("micro.clone") { blackHole(big.clone()) }
+        h.bench("micro.fill") { blackHole(Tensor.full([1000, 1000], 1)) }
+        FFTPlans.rigor = .measure
+        let xf = Tensor.randn([1024, 100])
+        h.bench("micro.rfft.1024x100") { blackHole(xf.rfft()) }
+        let spec = xf.rfft()
+        h.bench("micro.narrow.1024x100") { blackHole(spec.narrow(axis: -2, start: 0, length: 50)) }
+        let xf2 = Tensor.randn([256, 1024])
+        h.bench("micro.rfft.256x1024") { blackHole(xf2.rfft()) }
+        let spec2 = xf2.rfft()
+        h.bench("micro.narrow.256x1024") { blackHole(spec2.narrow(axis: -2, start: 0, length: 512)) }
+        for (r, n) in [(64, 4096), (16, 65536)] {
+            let x = Tensor.randn([r, n])
+            h.bench("micro.rfft.\(r)x\(n)") { blackHole(x.rfft()) }
+            let sp = x.rfft()
+            h.bench("micro.narrow.\(r)x\(n)") { blackHole(sp.narrow(axis: -2, start: 0, length: n / 2)) }
+            h.bench("micro.rfftnarrow.\(r)x\(n)") { blackHole(x.rfft().narrow(axis: -2, start: 0, length: n / 2)) }
+            let layer = FourierHalfSpectrum()
+            h.bench("micro.layer.\(r)x\(n)") { blackHole(withNoGrad { layer(x) }) }
+            h.bench("micro.rfftbins.\(r)x\(n)") { blackHole(x.rfft(bins: n / 2)) }
+        }
+        h.bench("micro.rfftbins.1024x100") { blackHole(xf.rfft(bins: 50)) }
+        h.bench("micro.rfftbins.256x1024") { blackHole(xf2.rfft(bins: 512)) }
+        let layer = FourierHalfSpectrum()
+        h.bench("micro.layer.1024x100") { blackHole(layer(xf)) }
+        h.bench("micro.layernograd.1024x100") { blackHole(withNoGrad { layer(xf) }) }
+        h.bench("micro.rfftnograd.1024x100") { blackHole(withNoGrad { xf.rfft() }) }
+        FFTPlans.rigor = .estimate
+    }
     // CenteredLayer.
+    if h.wants("centered") {
     let big = Tensor.randn([1000, 1000])
     h.bench("centered.fwd.1000x1000") { blackHole(withNoGrad { big - big.mean() }) }
     let bigG = big.clone()
@@ -54,6 +108,101 @@ func runWorkloads(_ h: inout Harness) {
         bigG.zeroGrad()
         (bigG - bigG.mean()).sum().backward()
     }
+    }
+
+    // The tensor-reduction layer of the exercises, y_bk = Σ_ij W_ijk x_bi x_bj.
+    if h.wants("reduction") { for (bs, i, k) in [(64, 32, 16), (256, 64, 64), (32, 128, 128)] {
+        let layer = TensorReduction(inFeatures: i, outFeatures: k)
+        let x = Tensor.randn([bs, i])
+        let tag = "\(bs)x\(i)x\(k)"
+        h.bench("reduction.fwd.\(tag)") { blackHole(withNoGrad { layer(x) }) }
+        let xg = x.clone()
+        xg.requiresGrad = true
+        h.bench("reduction.fwdbwd.\(tag)") {
+            xg.zeroGrad(); layer.weight.zeroGrad()
+            layer(xg).sum().backward()
+        }
+    } }
+
+    // The half-spectrum Fourier layer of the exercises, with FFTW_MEASURE plans.
+    if h.wants("fourier") {
+    FFTPlans.rigor = .measure
+    for (r, n) in [(256, 1024), (64, 4096), (16, 65536), (1024, 100)] {
+        let layer = FourierHalfSpectrum()
+        let x = Tensor.randn([r, n])
+        let tag = "\(r)x\(n)"
+        h.bench("fourier.fwd.\(tag)") { blackHole(withNoGrad { layer(x) }) }
+        let xg = x.clone()
+        xg.requiresGrad = true
+        h.bench("fourier.fwdbwd.\(tag)") {
+            xg.zeroGrad()
+            layer(xg).sum().backward()
+        }
+    }
+    FFTPlans.rigor = .estimate
+    }
+
+    // Full float64 gradient checks of the two layers (PyTorch's gradcheck defaults).
+    if h.wants("gradcheck") {
+        let layer = TensorReduction(inFeatures: 5, outFeatures: 3, dtype: .float64)
+        let x = Tensor.randn([4, 5], dtype: .float64)
+        precondition((try? gradCheck([x, layer.weight]) { layer($0[0]) })?.passed == true, "gradcheck.reduction failed")
+        h.bench("gradcheck.reduction.4x5x3") { blackHole(try? gradCheck([x, layer.weight]) { layer($0[0]) }) }
+        let fourier = FourierHalfSpectrum()
+        let xf = Tensor.randn([4, 16], dtype: .float64)
+        precondition((try? gradCheck([xf]) { fourier($0[0]) })?.passed == true, "gradcheck.fourier failed")
+        h.bench("gradcheck.fourier.4x16") { blackHole(try? gradCheck([xf]) { fourier($0[0]) }) }
+    }
+
+    // The MLP's state dict (203,530 parameters) to and from a safetensors file.
+    if h.wants("safetensors") {
+        let net = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
+        let state = net.stateDict()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("layerkit-bench-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("mlp.safetensors")
+        h.bench("safetensors.save.mlp") { try! Safetensors.save(state, to: url) }
+        h.bench("safetensors.load.mlp") { blackHole(try! Safetensors.load(from: url)) }
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
+/// `n` class indices in 0..<10 as a float tensor, like `torch.randint(0, 10, (n,))`.
+func mlpTargets(_ n: Int) -> Tensor {
+    Tensor((Tensor.rand([n]) * 10).floats().map { Float(Swift.min(Int($0), 9)) })
+}
+
+/// The resident memory of a 10,000-step MLP training loop, read from /proc/self/status at
+/// step 100 and at the last step (VmRSS now, VmHWM the peak so far).
+func runMemory(steps: Int = 10_000) {
+    manualSeed(0)
+    let net = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
+    let opt = SGD(net.parameters(), lr: 0.1)
+    let x = Tensor.randn([256, 784])
+    let y = mlpTargets(256)
+    print("memory: before the loop  \(memoryStatus())")
+    var loss = 0.0
+    for step in 1...steps {
+        opt.zeroGrad()
+        let l = crossEntropy(net(x), target: y)
+        l.backward()
+        opt.step()
+        if step == 100 || step == 1_000 || step == steps {
+            loss = l.item()
+            print("memory: step \(String(step).padding(toLength: 6, withPad: " ", startingAt: 0)) \(memoryStatus())  loss \(String(format: "%.4f", loss))")
+        }
+    }
+}
+
+/// `VmRSS` and `VmHWM` of this process, in MiB.
+func memoryStatus() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "(no /proc/self/status)" }
+    func field(_ name: String) -> String {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return "?" }
+        return String(format: "%.1f MiB", kb / 1024)
+    }
+    return "VmRSS \(field("VmRSS"))  VmHWM \(field("VmHWM"))"
 }
 
 /// Keeps the optimiser from discarding a result.

@@ -1,8 +1,9 @@
 // layerkit-bench: times the workloads of shared/bench-ref/README.md (same ids, same timing rules)
 // and writes the JSON that shared/bench-ref/compare.py reads.
 //
-//   swift build -c release -Xcc -march=native --product layerkit-bench
-//   .build/release/layerkit-bench --threads 2 --out layerkit_t2.json [--only tinyop] [--reps 30]
+//   swift build -c release --product layerkit-bench --scratch-path .build-release -Xcc -march=native
+//   .build-release/release/layerkit-bench --threads 2 --out layerkit_t2.json [--only tinyop] [--reps 30]
+//   .build-release/release/layerkit-bench --memory [--steps 10000]     (resident memory of MLP training)
 import CBLAS
 import Foundation
 import LayerKit
@@ -10,6 +11,8 @@ import LayerKit
 var threads = 2
 var outPath: String?
 var harness = Harness()
+var memoryMode = false
+var memorySteps = 10_000
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let arg = arguments.next() {
     switch arg {
@@ -17,8 +20,10 @@ while let arg = arguments.next() {
     case "--out": outPath = arguments.next()
     case "--only": harness.filter = arguments.next()
     case "--reps": harness.reps = Int(arguments.next() ?? "") ?? 30
+    case "--memory": memoryMode = true
+    case "--steps": memorySteps = Int(arguments.next() ?? "") ?? 10_000
     default:
-        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N] | --memory [--steps N]\n".data(using: .utf8)!)
         exit(2)
     }
 }
@@ -26,6 +31,10 @@ openblas_set_num_threads(Int32(threads))
 setenv("LAYERKIT_NUM_THREADS", String(threads), 1)
 print("layerkit-bench: threads \(threads), OpenBLAS \(String(cString: openblas_get_config()))")
 
+if memoryMode {
+    runMemory(steps: memorySteps)
+    exit(0)
+}
 runWorkloads(&harness)
 
 if let outPath {

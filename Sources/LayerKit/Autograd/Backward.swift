@@ -32,19 +32,30 @@ extension Tensor {
         let order = topologicalOrder(from: root)
         var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
         for t in order.reversed() {
-            guard let g = pending.removeValue(forKey: ObjectIdentifier(t)) else { continue }
+            guard var g = pending.removeValue(forKey: ObjectIdentifier(t)) else { continue }
             guard let node = t.gradFn else {
-                if t.leafRequiresGrad { t.accumulateGrad(g) }
+                if t.leafRequiresGrad { t.accumulateGrad(taking: &g) }
                 continue
             }
             guard let vjp = node.vjp else {
                 opError("backward", "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward(). Specify retainGraph: true if you need to backward through the graph a second time.")
             }
             let inputGrads = vjp(g)
-            for (input, ig) in zip(node.inputs, inputGrads) {
-                guard let ig, input.requiresGrad else { continue }
+            for i in 0..<Swift.min(node.inputCount, inputGrads.count) {
+                let input = node.input(i)
+                guard let ig = inputGrads[i], input.requiresGrad else { continue }
                 let key = ObjectIdentifier(input)
-                if let existing = pending[key] { pending[key] = existing + ig } else { pending[key] = ig }
+                if var existing = pending.removeValue(forKey: key) {
+                    // Sum in place when nothing else can see the running sum's buffer.
+                    if Tensor.ownsUniqueBuffer(&existing), existing.shape == ig.shape, existing.dtype == ig.dtype {
+                        existing.addInPlace(ig)
+                        pending[key] = existing
+                    } else {
+                        pending[key] = existing + ig
+                    }
+                } else {
+                    pending[key] = ig
+                }
             }
             if !retainGraph { node.release() }
         }
@@ -64,9 +75,11 @@ extension Tensor {
                 if node.isReleased {
                     opError("backward", "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Specify retainGraph: true if you need to backward through the graph a second time.")
                 }
-                for input in node.inputs.reversed() where input.requiresGrad
-                    && !visited.contains(ObjectIdentifier(input)) {
-                    stack.append((input, false))
+                for i in stride(from: node.inputCount - 1, through: 0, by: -1) {
+                    let input = node.input(i)
+                    if input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {
+                        stack.append((input, false))
+                    }
                 }
             }
         }
@@ -75,13 +88,29 @@ extension Tensor {
 
     /// Adds `g` into this leaf's `grad`, in place once a gradient exists (PyTorch accumulates).
     final func accumulateGrad(_ g: Tensor) {
-        let g = g.dtype == dtype ? g : g.to(dtype)
+        var g = g
+        accumulateGrad(taking: &g)
+    }
+
+    /// `accumulateGrad`, adopting `g` itself as the gradient (no copy) when the caller's
+    /// reference is the only one to it and to its buffer.
+    final func accumulateGrad(taking g: inout Tensor) {
+        if g.dtype != dtype { g = g.to(dtype) }
         if let existing = grad, existing.shape == shape {
             existing.addInPlace(g)
+        } else if g.shape == shape, g.gradFn == nil, !g.leafRequiresGrad, Tensor.ownsUniqueBuffer(&g) {
+            grad = g
         } else {
             // A fresh buffer: `g` may be shared with another leaf's gradient.
             grad = g.clone()
         }
+    }
+
+    /// True when `ref` is the only reference to its tensor and that tensor's storage is
+    /// referenced by no other tensor (no reshape or detach shares it).
+    static func ownsUniqueBuffer(_ ref: inout Tensor) -> Bool {
+        guard isKnownUniquelyReferenced(&ref) else { return false }
+        return isKnownUniquelyReferenced(&ref.storage)
     }
 
     /// Clears the accumulated gradient (PyTorch's `grad = None`).

@@ -6,19 +6,48 @@
 final class Node {
     /// PyTorch's name for the backward function, e.g. `MeanBackward0`.
     let name: String
-    private(set) var inputs: [Tensor]
+    /// The first two inputs inline (most ops have one or two), the rest in `more`: recording
+    /// an op allocates no array.
+    private(set) var input0: Tensor?
+    private(set) var input1: Tensor?
+    private(set) var more: [Tensor]
+    private(set) var inputCount: Int
     private(set) var vjp: ((Tensor) -> [Tensor?])?
 
     init(name: String, inputs: [Tensor], vjp: @escaping (Tensor) -> [Tensor?]) {
         self.name = name
-        self.inputs = inputs
+        input0 = inputs.count > 0 ? inputs[0] : nil
+        input1 = inputs.count > 1 ? inputs[1] : nil
+        more = inputs.count > 2 ? Array(inputs[2...]) : []
+        inputCount = inputs.count
         self.vjp = vjp
     }
+
+    init(name: String, _ a: Tensor, _ b: Tensor?, vjp: @escaping (Tensor) -> [Tensor?]) {
+        self.name = name
+        input0 = a
+        input1 = b
+        more = []
+        inputCount = b == nil ? 1 : 2
+        self.vjp = vjp
+    }
+
+    /// Input `i` (`0 ..< inputCount`).
+    @inline(__always)
+    func input(_ i: Int) -> Tensor {
+        i == 0 ? input0! : i == 1 ? input1! : more[i - 2]
+    }
+
+    /// The inputs, in order.
+    var inputs: [Tensor] { (0..<inputCount).map(input) }
 
     var isReleased: Bool { vjp == nil }
 
     func release() {
-        inputs = []
+        input0 = nil
+        input1 = nil
+        more = []
+        inputCount = 0
         vjp = nil
     }
 }
@@ -42,5 +71,17 @@ extension Tensor {
     @inline(__always)
     final func record(_ name: String, _ inputs: [Tensor], _ vjp: @escaping (Tensor) -> [Tensor?]) {
         gradFn = Node(name: name, inputs: inputs, vjp: vjp)
+    }
+
+    /// `record` for a one-input op, without building an inputs array.
+    @inline(__always)
+    final func record(_ name: String, _ a: Tensor, _ vjp: @escaping (Tensor) -> [Tensor?]) {
+        gradFn = Node(name: name, a, nil, vjp: vjp)
+    }
+
+    /// `record` for a two-input op, without building an inputs array.
+    @inline(__always)
+    final func record(_ name: String, _ a: Tensor, _ b: Tensor, _ vjp: @escaping (Tensor) -> [Tensor?]) {
+        gradFn = Node(name: name, a, b, vjp: vjp)
     }
 }

@@ -205,6 +205,35 @@ enum FFTW {
     /// (re, im) pairs at `output`, unnormalised. `input` is left intact.
     static func r2c(n: Int, batch: Int, dtype: DType, input: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer) {
         guard batch > 0 else { return }
+        let inRow = n * dtype.byteSize, outRow = (n / 2 + 1) * 2 * dtype.byteSize
+        splitBatch(batch, n: n, inRow: inRow, outRow: outRow) { first, rows in
+            r2cRows(n: n, batch: rows, dtype: dtype, input: input + first * inRow, output: output + first * outRow)
+        }
+    }
+
+    /// Runs `body(firstRow, rowCount)` over `batch` rows, split in two halves on two threads
+    /// when the transform is large and ``Parallelism/threadCount`` allows (FFTW's new-array
+    /// execute is thread-safe). The split row is chosen so that both halves start 64-byte
+    /// aligned, the alignment every plan is made for; without such a row it runs whole.
+    private static func splitBatch(_ batch: Int, n: Int, inRow: Int, outRow: Int, _ body: (Int, Int) -> Void) {
+        if Parallelism.threadCount >= 2 && batch >= 2 && batch &* n >= 32_768 {
+            var h = batch / 2
+            while h > batch / 4 && ((h * inRow) & 63 != 0 || (h * outRow) & 63 != 0) { h -= 1 }
+            if h > batch / 4 && h > 0 {
+                let split = h
+                parallelChunks(2, align: 1, unitCost: Parallelism.grain) { lo, hi in
+                    for part in lo..<hi {
+                        if part == 0 { body(0, split) } else { body(split, batch - split) }
+                    }
+                }
+                return
+            }
+        }
+        body(0, batch)
+    }
+
+    /// ``r2c(n:batch:dtype:input:output:)`` on the calling thread.
+    static func r2cRows(n: Int, batch: Int, dtype: DType, input: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer) {
         checkAlignment(input, output)
         let plan = FFTPlanCache.plan(FFTPlanKey(n: n, batch: batch, dtype: dtype, direction: .r2c), input: input, output: output)
         withExtendedLifetime(plan) {
@@ -224,6 +253,14 @@ enum FFTW {
     /// Overwrites `input`.
     static func c2r(n: Int, batch: Int, dtype: DType, input: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer) {
         guard batch > 0 else { return }
+        let inRow = (n / 2 + 1) * 2 * dtype.byteSize, outRow = n * dtype.byteSize
+        splitBatch(batch, n: n, inRow: inRow, outRow: outRow) { first, rows in
+            c2rRows(n: n, batch: rows, dtype: dtype, input: input + first * inRow, output: output + first * outRow)
+        }
+    }
+
+    /// ``c2r(n:batch:dtype:input:output:)`` on the calling thread.
+    private static func c2rRows(n: Int, batch: Int, dtype: DType, input: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer) {
         checkAlignment(input, output)
         let plan = FFTPlanCache.plan(FFTPlanKey(n: n, batch: batch, dtype: dtype, direction: .c2r), input: input, output: output)
         withExtendedLifetime(plan) {

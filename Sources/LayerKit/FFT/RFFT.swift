@@ -31,7 +31,7 @@ extension Tensor {
         FFTW.r2c(n: n, batch: batch, dtype: dtype, input: storage.raw, output: out.storage.raw)
         if Tensor.needsGrad(self) {
             let inputShape = shape, dtype = dtype
-            out.record("FftR2CBackward0", [self]) { g in
+            out.record("FftR2CBackward0", self) { g in
                 [Tensor.rfftAdjoint(g.dtype == dtype ? g : g.to(dtype), n: n, batch: batch, inputShape: inputShape)]
             }
         }
@@ -64,18 +64,69 @@ extension Tensor {
         FFTW.c2r(n: n, batch: batch, dtype: dtype, input: scratch.raw, output: out.storage.raw)
         if Tensor.needsGrad(self) {
             let inputShape = shape, dtype = dtype
-            out.record("FftC2RBackward0", [self]) { g in
+            out.record("FftC2RBackward0", self) { g in
                 [Tensor.irfftAdjoint(g.dtype == dtype ? g : g.to(dtype), n: n, bins: m, batch: batch, inputShape: inputShape)]
             }
         }
         return out
     }
 
-    /// `∂L/∂x` of `rfft` for `g` of shape `[..., n/2 + 1, 2]` (see the derivation at the top).
-    static func rfftAdjoint(_ g: Tensor, n: Int, batch: Int, inputShape: [Int]) -> Tensor {
+    /// The first `bins` coefficients of ``rfft()``, shape `[..., bins, 2]`: the same values as
+    /// `rfft().narrow(axis: -2, start: 0, length: bins)`, computed without the full spectrum.
+    ///
+    /// Rows are transformed a few at a time into a small cache-resident scratch buffer and
+    /// only the kept bins are copied out, so the `n/2 + 1`-bin intermediate never travels
+    /// through memory; large batches are split over two threads. `bins` runs from 0 to
+    /// `n/2 + 1` (all of them is plain ``rfft()``). The gradient is the transform's adjoint
+    /// with zeros for the dropped bins.
+    ///
+    ///     x.rfft(bins: x.size(-1) / 2)    // the leading half of the spectrum
+    public final func rfft(bins: Int) -> Tensor {
+        if rank == 0 { opError("rfft", "expected a tensor with at least one dimension, got a 0-d tensor") }
+        let n = shape[rank - 1]
+        if n < 1 { opError("rfft", "Invalid number of data points (\(n)) specified (shape \(shape))") }
+        let half = n / 2 + 1
+        if bins < 0 || bins > half { opError("rfft", "bins must be in 0...\(half) for \(n) samples, got \(bins)") }
+        if bins == half { return rfft() }
+        if bins == 0 { return rfft().narrow(axis: -2, start: 0, length: 0) }
+        let batch = count / n, size = dtype.byteSize
+        // Row groups must start 64-byte aligned in the input (the alignment plans are made for).
+        let rowAlign = 64 / gcd(n * size, 64)
+        let out = Tensor(storage: Storage(dtype: dtype, count: batch * bins * 2), shape: shape.dropLast() + [bins, 2])
+        let input = storage.raw, output = out.storage.raw, dtype = dtype
+        parallelChunks(batch, align: rowAlign, unitCost: n, grain: 1 << 14) { lo, hi in
+            // Equal blocks of at most ~512 KB of spectrum (well inside this core's L2), each a
+            // whole number of aligned row groups.
+            let rowBytes = half * 2 * size
+            let blocks = Swift.max(1, ((hi - lo) * rowBytes + (512 << 10) - 1) / (512 << 10))
+            let block = Swift.max(1, ((hi - lo + blocks - 1) / blocks + rowAlign - 1) / rowAlign) * rowAlign
+            let scratch = Storage(dtype: dtype, count: Swift.min(block, hi - lo) * half * 2)
+            var row = lo
+            while row < hi {
+                let rows = Swift.min(block, hi - row)
+                FFTW.r2cRows(n: n, batch: rows, dtype: dtype, input: input + row * n * size, output: scratch.raw)
+                for r in 0..<rows {
+                    (output + (row + r) * bins * 2 * size).copyMemory(
+                        from: scratch.raw + r * half * 2 * size, byteCount: bins * 2 * size)
+                }
+                row += rows
+            }
+        }
+        if Tensor.needsGrad(self) {
+            let inputShape = shape
+            out.record("FftR2CBackward0", self) { g in
+                [Tensor.rfftAdjoint(g.dtype == dtype ? g : g.to(dtype), n: n, batch: batch, inputShape: inputShape, bins: bins)]
+            }
+        }
+        return out
+    }
+
+    /// `∂L/∂x` of `rfft` for `g` of shape `[..., bins, 2]` (see the derivation at the top):
+    /// `bins` is `n/2 + 1` for ``rfft()``, fewer for ``rfft(bins:)`` (missing bins count as 0).
+    static func rfftAdjoint(_ g: Tensor, n: Int, batch: Int, inputShape: [Int], bins srcBins: Int? = nil) -> Tensor {
         let bins = n / 2 + 1
         let scratch = Storage(dtype: g.dtype, count: batch * bins * 2)
-        scaleSpectrum(from: g.storage.raw, bins: bins, to: scratch.raw, bins: bins, batch: batch, n: n,
+        scaleSpectrum(from: g.storage.raw, bins: srcBins ?? bins, to: scratch.raw, bins: bins, batch: batch, n: n,
                       edge: 1, interior: 0.5, dtype: g.dtype)
         let dx = Tensor(storage: Storage(dtype: g.dtype, count: batch * n), shape: inputShape)
         FFTW.c2r(n: n, batch: batch, dtype: g.dtype, input: scratch.raw, output: dx.storage.raw)
@@ -124,7 +175,9 @@ extension Tensor {
         let copied = Swift.min(srcBins, dstBins)
         // Interior bins are 1 ..< ceil(n/2); for even n the next one is Nyquist.
         let interiorEnd = Swift.min(copied, (n + 1) / 2)
-        for b in 0..<batch {
+        // Rows split over threads as the transforms split them.
+        parallelChunks(batch, align: 1, unitCost: dstBins &* 2, grain: 1 << 13) { lo, hi in
+        for b in lo..<hi {
             let s = src + b &* srcBins &* 2, d = dst + b &* dstBins &* 2
             d[0] = s[0] * edge
             d[1] = 0
@@ -144,5 +197,13 @@ extension Tensor {
                 j &+= 1
             }
         }
+        }
     }
+}
+
+/// Greatest common divisor of two positive integers.
+func gcd(_ a: Int, _ b: Int) -> Int {
+    var (a, b) = (a, b)
+    while b != 0 { (a, b) = (b, a % b) }
+    return a
 }

@@ -24,7 +24,7 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, target: Tensor, reduc
     }
     if Tensor.needsGrad(logits, target) {
         let x = logits.detach(), t = target.detach()
-        out.record("BinaryCrossEntropyWithLogitsBackward0", [logits, target]) { [logits, target] g in
+        out.record("BinaryCrossEntropyWithLogitsBackward0", logits, target) { [logits, target] g in
             let seed = LossSeed(g, reduction, count: n)
             let dx = logits.requiresGrad ? Tensor(storage: Storage(dtype: dtype, count: n), shape: x.shape) : nil
             let dt = target.requiresGrad ? Tensor(storage: Storage(dtype: dtype, count: n), shape: x.shape) : nil

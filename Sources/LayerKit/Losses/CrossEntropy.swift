@@ -41,7 +41,7 @@ public func crossEntropy(
         let loss = f.probabilityLoss(q, smoothing: labelSmoothing, reduction: reduction, shape: outShape)
         if Tensor.needsGrad(logits, target) {
             let name = reduction == .mean ? "DivBackward1" : "NegBackward0"
-            loss.record(name, [logits, target]) { [logits, target] g in
+            loss.record(name, logits, target) { [logits, target] g in
                 let seed = LossSeed(g, reduction, count: n)
                 return [logits.requiresGrad ? f.probabilityGradLogits(q, seed, smoothing: labelSmoothing) : nil,
                         target.requiresGrad ? f.probabilityGradTarget(seed, smoothing: labelSmoothing) : nil]
@@ -71,7 +71,7 @@ public func crossEntropy(
     let loss = f.indexLoss(classes, smoothing: labelSmoothing, reduction: reduction, shape: outShape)
     if Tensor.needsGrad(logits) {
         let name = labelSmoothing > 0 ? "AddBackward0" : "NllLossBackward0"
-        loss.record(name, [logits]) { g in
+        loss.record(name, logits) { g in
             [f.indexGradLogits(classes, LossSeed(g, reduction, count: n), smoothing: labelSmoothing)]
         }
     }

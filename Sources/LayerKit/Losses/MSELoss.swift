@@ -22,7 +22,7 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
     }
     if Tensor.needsGrad(input, target) {
         let x = input.detach(), t = target.detach()
-        out.record("MseLossBackward0", [input, target]) { [input, target] g in
+        out.record("MseLossBackward0", input, target) { [input, target] g in
             let seed = LossSeed(g, reduction, count: n)
             let dx = Tensor(storage: Storage(dtype: dtype, count: n), shape: x.shape)
             switch dtype {

@@ -29,7 +29,7 @@ extension Tensor {
     public final func erf() -> Tensor {
         let out = map(ErfKernel())
         if Tensor.needsGrad(self) {
-            out.record("ErfBackward0", [self]) { [self] g in [g * map(ErfGradKernel())] }
+            out.record("ErfBackward0", self) { [self] g in [g * map(ErfGradKernel())] }
         }
         return out
     }
@@ -43,7 +43,7 @@ extension Tensor {
         case .none:
             let out = map(GeluKernel())
             if Tensor.needsGrad(self) {
-                out.record("GeluBackward0", [self]) { [self] g in [g * map(GeluGradKernel())] }
+                out.record("GeluBackward0", self) { [self] g in [g * map(GeluGradKernel())] }
             }
             return out
         case .tanh:

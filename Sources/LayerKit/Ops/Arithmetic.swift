@@ -49,7 +49,7 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = zipMap(a, b, op: "add", AddKernel())
         if needsGrad(a, b) {
-            out.record("AddBackward0", [a, b]) { g in [a.unbroadcast(g), b.unbroadcast(g)] }
+            out.record("AddBackward0", a, b) { g in [a.unbroadcast(g), b.unbroadcast(g)] }
         }
         return out
     }
@@ -58,7 +58,10 @@ extension Tensor {
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = zipMap(a, b, op: "sub", SubKernel())
         if needsGrad(a, b) {
-            out.record("SubBackward0", [a, b]) { g in [a.unbroadcast(g), b.unbroadcast(-g)] }
+            out.record("SubBackward0", a, b) { g in
+                // Reduce first, then negate: a broadcast operand's gradient is small.
+                [a.requiresGrad ? a.unbroadcast(g) : nil, b.requiresGrad ? -b.unbroadcast(g) : nil]
+            }
         }
         return out
     }
@@ -67,7 +70,7 @@ extension Tensor {
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = zipMap(a, b, op: "mul", MulKernel())
         if needsGrad(a, b) {
-            out.record("MulBackward0", [a, b]) { g in
+            out.record("MulBackward0", a, b) { g in
                 [a.requiresGrad ? a.unbroadcast(g * b) : nil, b.requiresGrad ? b.unbroadcast(g * a) : nil]
             }
         }
@@ -78,7 +81,7 @@ extension Tensor {
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = zipMap(a, b, op: "div", DivKernel())
         if needsGrad(a, b) {
-            out.record("DivBackward0", [a, b]) { g in
+            out.record("DivBackward0", a, b) { g in
                 [a.requiresGrad ? a.unbroadcast(g / b) : nil,
                  b.requiresGrad ? b.unbroadcast(-g * a / (b * b)) : nil]
             }
@@ -89,7 +92,7 @@ extension Tensor {
     /// Negation.
     public static prefix func - (x: Tensor) -> Tensor {
         let out = x.map(AffineKernel(scale: -1, shift: 0))
-        if needsGrad(x) { out.record("NegBackward0", [x]) { g in [-g] } }
+        if needsGrad(x) { out.record("NegBackward0", x) { g in [-g] } }
         return out
     }
 
@@ -97,7 +100,11 @@ extension Tensor {
     final func affine(scale: Double, shift: Double, name: String) -> Tensor {
         let out = map(AffineKernel(scale: scale, shift: shift))
         if Tensor.needsGrad(self) {
-            out.record(name, [self]) { g in [scale == 1 ? g : g.affine(scale: scale, shift: 0, name: "MulBackward0")] }
+            if scale == 1 {
+                out.record(name, self) { g in [g] }  // captures nothing: no closure context to allocate
+            } else {
+                out.record(name, self) { g in [g.affine(scale: scale, shift: 0, name: "MulBackward0")] }
+            }
         }
         return out
     }
@@ -122,7 +129,7 @@ extension Tensor {
         let out = x.map(ReciprocalKernel(numerator: s))
         if needsGrad(x) {
             let y = out.detach()  // saved without the node, so out → node → closure is no cycle
-            out.record("DivBackward0", [x]) { g in [-g * y / x] }
+            out.record("DivBackward0", x) { g in [-g * y / x] }
         }
         return out
     }
@@ -157,7 +164,7 @@ extension Tensor {
     public final func pow(_ p: Double) -> Tensor {
         let out = map(PowScalarKernel(p: p))
         if Tensor.needsGrad(self) {
-            out.record("PowBackward0", [self]) { [self] g in
+            out.record("PowBackward0", self) { [self] g in
                 [p == 0 ? g * 0 : g * (self.pow(p - 1) * p)]
             }
         }
@@ -169,7 +176,7 @@ extension Tensor {
         let out = Tensor.zipMap(self, exponent, op: "pow", PowKernel())
         if Tensor.needsGrad(self, exponent) {
             let y = out.detach()
-            out.record("PowBackward1", [self, exponent]) { [self] g in
+            out.record("PowBackward1", self, exponent) { [self] g in
                 [self.requiresGrad ? self.unbroadcast(g * exponent * self.pow(exponent - 1)) : nil,
                  exponent.requiresGrad ? exponent.unbroadcast(g * y * self.log()) : nil]
             }

@@ -7,7 +7,7 @@ extension Tensor {
         let out = Tensor(storage: storage.copy(as: dtype), shape: shape)
         if Tensor.needsGrad(self) {
             let source = self.dtype
-            out.record("ToCopyBackward0", [self]) { g in [g.to(source)] }
+            out.record("ToCopyBackward0", self) { g in [g.to(source)] }
         }
         return out
     }
@@ -20,7 +20,7 @@ extension Tensor {
     /// A copy with its own buffer, differentiable (`torch.clone`).
     public final func clone() -> Tensor {
         let out = Tensor(storage: storage.copy(), shape: shape)
-        if Tensor.needsGrad(self) { out.record("CloneBackward0", [self]) { g in [g] } }
+        if Tensor.needsGrad(self) { out.record("CloneBackward0", self) { g in [g] } }
         return out
     }
 
@@ -37,9 +37,17 @@ extension Tensor {
 
     /// Sets every element to `value`, in place and without recording.
     public final func fill(_ value: Double) {
+        if value == 0 && value.sign == .plus {
+            storage.raw.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize)
+            return
+        }
         switch dtype {
-        case .float32: storage.buffer(Float.self).update(repeating: Float(value))
-        case .float64: storage.buffer(Double.self).update(repeating: value)
+        case .float32:
+            let p = storage.pointer(Float.self), v = Float(value)
+            parallelChunks(count) { lo, hi in for i in lo..<hi { p[i] = v } }
+        case .float64:
+            let p = storage.pointer(Double.self)
+            parallelChunks(count) { lo, hi in for i in lo..<hi { p[i] = value } }
         }
     }
 

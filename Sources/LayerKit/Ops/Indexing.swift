@@ -123,8 +123,12 @@ func copyBox(
     let rows = extent[m], srcStep = ss[m], dstStep = ds[m]
     func copyRows<T: TensorScalar>(_: T.Type, _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>) {
         if run * MemoryLayout<T>.stride >= 128 {
-            for j in 0..<rows {
-                (d + j &* dstStep).update(from: s + j &* srcStep, count: run)
+            // Split like the op that most likely wrote `s` (an FFT over the same rows), at a
+            // lower threshold than arithmetic: the win here is reading cache-local halves.
+            parallelChunks(rows, align: 1, unitCost: run, grain: 1 << 13) { lo, hi in
+                for j in lo..<hi {
+                    (d + j &* dstStep).update(from: s + j &* srcStep, count: run)
+                }
             }
         } else if run == 1 {
             for j in 0..<rows { d[j &* dstStep] = s[j &* srcStep] }
@@ -187,7 +191,7 @@ extension Tensor {
         let box = boxed(as: shape, from: start, extent: extent, into: extent, at: zero, fill: nil)
         let out = Tensor(storage: box.storage, shape: outShape)
         if Tensor.needsGrad(self) {
-            out.record(name, [self]) { [shape, dtype] g in
+            out.record(name, self) { [shape, dtype] g in
                 [g.boxed(as: extent, from: zero, extent: extent, into: shape, at: start, dtype: dtype)]
             }
         }

@@ -1,3 +1,5 @@
+import Synchronization
+
 // The raw loops every element-wise op and reduction runs on: written once, generic over the
 // scalar type, specialised per dtype inside the module (see TOOLCHAIN.md on generics).
 
@@ -58,7 +60,9 @@ func isTrailingBroadcast(_ small: [Int], of big: [Int]) -> Bool {
 @inline(__always)
 func unaryLoop<T: TensorScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: Storage, _ k: K) {
     let px = x.pointer(T.self), po = out.pointer(T.self)
-    for i in 0..<out.count { po[i] = k(px[i]) }
+    parallelChunks(out.count) { lo, hi in
+        for i in lo..<hi { po[i] = k(px[i]) }
+    }
 }
 
 /// Applies `k` to broadcast operands: fast paths for same shape, a scalar operand and a
@@ -72,17 +76,23 @@ func binaryLoop<T: TensorScalar, K: BinaryKernel>(
     let n = out.count
     if n == 0 { return }
     if a.count == n && b.count == n {
-        for i in 0..<n { po[i] = k(pa[i], pb[i]) }
+        parallelChunks(n) { lo, hi in
+            for i in lo..<hi { po[i] = k(pa[i], pb[i]) }
+        }
         return
     }
     if b.count == 1 && a.count == n {
         let s = pb[0]
-        for i in 0..<n { po[i] = k(pa[i], s) }
+        parallelChunks(n) { lo, hi in
+            for i in lo..<hi { po[i] = k(pa[i], s) }
+        }
         return
     }
     if a.count == 1 && b.count == n {
         let s = pa[0]
-        for i in 0..<n { po[i] = k(s, pb[i]) }
+        parallelChunks(n) { lo, hi in
+            for i in lo..<hi { po[i] = k(s, pb[i]) }
+        }
         return
     }
     if a.count == n && isTrailingBroadcast(bShape, of: outShape) {
@@ -108,22 +118,49 @@ func binaryLoop<T: TensorScalar, K: BinaryKernel>(
     let sa = broadcastStrides(aShape, to: outShape), sb = broadcastStrides(bShape, to: outShape)
     let r = outShape.count
     let inner = outShape[r - 1], ia = sa[r - 1], ib = sb[r - 1]
-    var index = [Int](repeating: 0, count: r)
-    var offA = 0, offB = 0, o = 0
-    while o < n {
-        let ro = po + o
-        for j in 0..<inner { ro[j] = k(pa[offA &+ j &* ia], pb[offB &+ j &* ib]) }
-        o &+= inner
+    if inner == 0 { return }
+    // Whole inner rows are split over threads; each chunk starts its odometer at its first row.
+    parallelChunks(n / inner, align: 1, unitCost: inner) { rowLo, rowHi in
+        var index = [Int](repeating: 0, count: r)
+        var offA = 0, offB = 0
+        var rest = rowLo
         var d = r - 2
         while d >= 0 {
-            index[d] &+= 1
-            offA &+= sa[d]
-            offB &+= sb[d]
-            if index[d] < outShape[d] { break }
-            offA &-= sa[d] &* outShape[d]
-            offB &-= sb[d] &* outShape[d]
-            index[d] = 0
+            index[d] = rest % outShape[d]
+            rest /= outShape[d]
+            offA &+= index[d] &* sa[d]
+            offB &+= index[d] &* sb[d]
             d -= 1
+        }
+        var o = rowLo &* inner
+        let end = rowHi &* inner
+        while o < end {
+            let ro = po + o
+            // Contiguous and broadcast inner axes get their own (vectorisable) loops.
+            if ia == 1 && ib == 1 {
+                let ra = pa + offA, rb = pb + offB
+                for j in 0..<inner { ro[j] = k(ra[j], rb[j]) }
+            } else if ia == 0 && ib == 1 {
+                let s = pa[offA], rb = pb + offB
+                for j in 0..<inner { ro[j] = k(s, rb[j]) }
+            } else if ia == 1 && ib == 0 {
+                let ra = pa + offA, s = pb[offB]
+                for j in 0..<inner { ro[j] = k(ra[j], s) }
+            } else {
+                for j in 0..<inner { ro[j] = k(pa[offA &+ j &* ia], pb[offB &+ j &* ib]) }
+            }
+            o &+= inner
+            var d = r - 2
+            while d >= 0 {
+                index[d] &+= 1
+                offA &+= sa[d]
+                offB &+= sb[d]
+                if index[d] < outShape[d] { break }
+                offA &-= sa[d] &* outShape[d]
+                offB &-= sb[d] &* outShape[d]
+                index[d] = 0
+                d -= 1
+            }
         }
     }
 }
@@ -132,6 +169,9 @@ func binaryLoop<T: TensorScalar, K: BinaryKernel>(
 /// so a million float32 values sum without drift.
 @inline(__always)
 func contiguousSum<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    if T.self == Float.self {
+        return contiguousSumFloat(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), n)
+    }
     var total = 0.0
     var start = 0
     while start < n {
@@ -185,4 +225,41 @@ extension Tensor {
         case .float64: binaryLoop(Double.self, storage, shape, so, other.shape, storage, shape, k)
         }
     }
+}
+
+/// The float32 case of ``contiguousSum(_:_:)``: 1024-element blocks summed in 16 float lanes
+/// (AVX registers), block sums in `Double`.
+@inline(__always)
+func contiguousSumFloat(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
+    var total = 0.0
+    var start = 0
+    while start < n {
+        let end = min(start &+ 1024, n)
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        var i = start
+        let raw = UnsafeRawPointer(p)
+        while i &+ 16 <= end {
+            acc0 += raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+            acc1 += raw.loadUnaligned(fromByteOffset: (i &+ 8) &* 4, as: SIMD8<Float>.self)
+            i &+= 16
+        }
+        var s = (acc0 + acc1).sum()
+        while i < end { s += p[i]; i &+= 1 }
+        total += Double(s)
+        start = end
+    }
+    return total
+}
+
+/// ``contiguousSum(_:_:)`` split over ``Parallelism/threadCount`` threads for large `n`, at
+/// multiples of its 1024-element blocks, the partial sums added in `Double`.
+@inline(__always)
+func parallelSum<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    if n < 2 * Parallelism.grain || Parallelism.threadCount < 2 { return contiguousSum(p, n) }
+    let parts = Mutex<[Int: Double]>([:])
+    parallelChunks(n, align: 1024) { lo, hi in
+        let s = contiguousSum(p + lo, hi - lo)
+        parts.withLock { $0[lo] = s }
+    }
+    return parts.withLock { $0.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
 }

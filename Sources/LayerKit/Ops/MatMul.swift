@@ -65,7 +65,7 @@ extension Tensor {
                 : b.rank == 1 && a.rank == 2 ? "MvBackward0"
                 : a.rank <= 2 && b.rank <= 2 ? "MmBackward0" : "BmmBackward0"
             let out2 = raw.shape
-            out.record(name, [a, b]) { g in
+            out.record(name, a, b) { g in
                 let g2 = g.reshape(out2)
                 // Unbroadcast against the 2-D views: a 1-D operand's gradient keeps its vector axis.
                 return [a.requiresGrad ? a2.unbroadcast(Tensor.gemmProduct(g2, b2, transB: true)).reshape(a.shape) : nil,
@@ -88,7 +88,7 @@ extension Tensor {
         let out = Tensor.gemmProduct(a, b, transA: ta, transB: tb)
         if Tensor.needsGrad(a, b) {
             let (ad, bd) = (a.detach(), b.detach())
-            out.record(a.rank == 2 && b.rank == 2 ? "MmBackward0" : "BmmBackward0", [a, b]) { g in
+            out.record(a.rank == 2 && b.rank == 2 ? "MmBackward0" : "BmmBackward0", a, b) { g in
                 // d op(A) = g·op(B)ᵀ and d op(B) = op(A)ᵀ·g, each undone through its own flag.
                 let da = ta ? Tensor.gemmProduct(bd, g, transA: tb, transB: true) : Tensor.gemmProduct(g, bd, transB: !tb)
                 let db = tb ? Tensor.gemmProduct(g, ad, transA: true, transB: ta) : Tensor.gemmProduct(ad, g, transA: !ta)

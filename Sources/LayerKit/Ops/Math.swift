@@ -10,6 +10,8 @@ struct SignKernel: UnaryKernel {
     func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : x < 0 ? -1 : 0 }
 }
 struct ReluKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? x : 0 } }
+/// `g` where `y > 0`, else 0: ReLU's backward in one pass.
+struct ReluGradKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ g: T, _ y: T) -> T { y > 0 ? g : 0 } }
 struct StepKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : 0 } }
 struct TanhKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .tanh(x) } }
 struct SigmoidKernel: UnaryKernel {
@@ -54,7 +56,7 @@ extension Tensor {
         let out = map(k)
         if Tensor.needsGrad(self) {
             let y = out.detach()
-            out.record(name, [self]) { [self] g in [g * dydx(self, y)] }
+            out.record(name, self) { [self] g in [g * dydx(self, y)] }
         }
         return out
     }
@@ -68,7 +70,15 @@ extension Tensor {
     /// Absolute value (gradient 0 at 0, as PyTorch).
     public final func abs() -> Tensor { unary(AbsKernel(), "AbsBackward0") { x, _ in x.map(SignKernel()) } }
     /// `max(x, 0)` (gradient 0 at 0, as PyTorch).
-    public final func relu() -> Tensor { unary(ReluKernel(), "ReluBackward0") { _, y in y.map(StepKernel()) } }
+    public final func relu() -> Tensor {
+        let out = map(ReluKernel())
+        if Tensor.needsGrad(self) {
+            let y = out.detach()
+            // One fused pass, g where y > 0, instead of building the 0/1 mask and multiplying.
+            out.record("ReluBackward0", self) { g in [Tensor.zipMap(g, y, op: "relu_backward", ReluGradKernel())] }
+        }
+        return out
+    }
     /// `1 / (1 + e⁻ˣ)`.
     public final func sigmoid() -> Tensor { unary(SigmoidKernel(), "SigmoidBackward0") { _, y in y * (1 - y) } }
     /// Hyperbolic tangent.
@@ -96,7 +106,7 @@ extension Tensor {
     ) -> Tensor {
         let out = zipMap(a, b, op: op, k)
         if needsGrad(a, b) {
-            out.record(name, [a, b]) { g in
+            out.record(name, a, b) { g in
                 let aWins = zipMap(a, b, op: op, CompareKernel(relation: winner))
                 let tie = zipMap(a, b, op: op, CompareKernel(relation: .eq)) * 0.5
                 let wa = aWins + tie
@@ -125,7 +135,7 @@ extension Tensor {
         }
         if needsGrad(a, b) {
             let mk = Tensor(m, shape: shape, dtype: dtype)
-            out.record("WhereBackward0", [a, b]) { g in [a.unbroadcast(g * mk), b.unbroadcast(g * (1 - mk))] }
+            out.record("WhereBackward0", a, b) { g in [a.unbroadcast(g * mk), b.unbroadcast(g * (1 - mk))] }
         }
         return out
     }

@@ -33,7 +33,7 @@ extension Tensor {
         }
         let out = boxed(as: shape, from: srcStart, extent: extent, into: outShape, at: dstStart, fill: value)
         if Tensor.needsGrad(self) {
-            out.record("ConstantPadNdBackward0", [self]) { [shape, dtype] g in
+            out.record("ConstantPadNdBackward0", self) { [shape, dtype] g in
                 [g.boxed(as: outShape, from: dstStart, extent: extent, into: shape, at: srcStart, dtype: dtype)]
             }
         }

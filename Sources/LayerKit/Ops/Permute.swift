@@ -42,7 +42,7 @@ extension Tensor {
         if Tensor.needsGrad(self) {
             var inverse = [Int](repeating: 0, count: rank)
             for (i, d) in dims.enumerated() { inverse[d] = i }
-            out.record("PermuteBackward0", [self]) { g in [g.permute(inverse)] }
+            out.record("PermuteBackward0", self) { g in [g.permute(inverse)] }
         }
         return out
     }

@@ -30,7 +30,7 @@ func reduceLoop<T: TensorScalar, K: ReduceKernel>(
     if n == 0 { return }
     if out.count == 1 {
         if K.self == SumReduce.self {
-            po[0] = T(contiguousSum(px, n))
+            po[0] = T(parallelSum(px, n))
         } else {
             var acc = po[0]
             for i in 0..<n { acc = k.combine(acc, px[i]) }
@@ -46,9 +46,13 @@ func reduceLoop<T: TensorScalar, K: ReduceKernel>(
     while i < n {
         let rx = px + i
         if io == 0 {
-            var acc = po[offO]
-            for j in 0..<inner { acc = k.combine(acc, rx[j]) }
-            po[offO] = acc
+            if K.self == SumReduce.self {
+                po[offO] += T(contiguousSum(rx, inner))
+            } else {
+                var acc = po[offO]
+                for j in 0..<inner { acc = k.combine(acc, rx[j]) }
+                po[offO] = acc
+            }
         } else {
             let ro = po + offO
             for j in 0..<inner { ro[j] = k.combine(ro[j], rx[j]) }
@@ -108,7 +112,7 @@ extension Tensor {
         let out = reduce(SumReduce(), axes: axes, keepDims: keepDims)
         if Tensor.needsGrad(self) {
             let kept = reducedShape(axes, keepDims: true)
-            out.record(name, [self]) { [shape] g in [g.reshape(kept).expand(shape)] }
+            out.record(name, self) { [shape] g in [g.reshape(kept).expand(shape)] }
         }
         return out
     }
@@ -130,7 +134,7 @@ extension Tensor {
         let out = withNoGrad { reduce(SumReduce(), axes: axes, keepDims: keepDims) / Double(n) }
         if Tensor.needsGrad(self) {
             let kept = reducedShape(axes, keepDims: true)
-            out.record(name, [self]) { [shape] g in [(g / Double(n)).reshape(kept).expand(shape)] }
+            out.record(name, self) { [shape] g in [(g / Double(n)).reshape(kept).expand(shape)] }
         }
         return out
     }
@@ -155,7 +159,7 @@ extension Tensor {
         if Tensor.needsGrad(self) {
             let kept = reducedShape(axes, keepDims: true)
             let y = out.detach()
-            out.record(name, [self]) { [self] g in
+            out.record(name, self) { [self] g in
                 let hit = self .== y.reshape(kept)
                 let ties = hit.sum(axes: axes, keepDims: true)
                 return [g.reshape(kept) * hit / ties]
@@ -200,7 +204,7 @@ extension Tensor {
         }
         let out = keepDims ? lse : lse.reshape(reducedShape(axes, keepDims: false))
         if Tensor.needsGrad(self) {
-            out.record("LogsumexpBackward0", [self]) { [self] g in [g.reshape(kept) * (self - lse).exp()] }
+            out.record("LogsumexpBackward0", self) { [self] g in [g.reshape(kept) * (self - lse).exp()] }
         }
         return out
     }

@@ -20,7 +20,7 @@ extension Tensor {
         if target == shape && !Tensor.needsGrad(self) { return self }
         let out = Tensor(storage: storage, shape: target)
         if Tensor.needsGrad(self) {
-            out.record("ViewBackward0", [self]) { [shape] g in [g.reshape(shape)] }
+            out.record("ViewBackward0", self) { [shape] g in [g.reshape(shape)] }
         }
         return out
     }
@@ -42,9 +42,28 @@ extension Tensor {
             }
         }
         if target == shape { return self }
-        let out = Tensor.zipMap(Tensor.zeros(target, dtype: dtype), self, op: "expand", AddKernel())
+        let out = Tensor(storage: Storage(dtype: dtype, count: target.reduce(1, *)), shape: target)
+        if count == 1 {
+            // A scalar broadcast (every backward of a full reduction): one fill.
+            out.fill(self[flat: 0])
+        } else if isTrailingBroadcast(shape, of: target) {
+            // A row repeated: copy it, then double the filled prefix until the buffer is full.
+            let rowBytes = count * dtype.byteSize, total = out.count * dtype.byteSize
+            if total > 0 {
+                out.storage.raw.copyMemory(from: storage.raw, byteCount: rowBytes)
+                var filled = rowBytes
+                while filled < total {
+                    let step = Swift.min(filled, total - filled)
+                    (out.storage.raw + filled).copyMemory(from: out.storage.raw, byteCount: step)
+                    filled += step
+                }
+            }
+        } else {
+            out.fill(0)
+            out.zipMapInPlace(self, op: "expand", AddKernel())
+        }
         if Tensor.needsGrad(self) {
-            out.record("ExpandBackward0", [self]) { [self] g in [self.unbroadcast(g)] }
+            out.record("ExpandBackward0", self) { [self] g in [self.unbroadcast(g)] }
         }
         return out
     }

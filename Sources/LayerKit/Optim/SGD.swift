@@ -82,10 +82,12 @@ func sgdUpdate<T: TensorScalar>(_: T.Type, _ param: Storage, _ grad: Storage, _ 
     let n = param.count
     let negLr = T(-h.lr), wd = T(h.weightDecay)
     guard h.momentum != 0, let buffer else {
-        if h.weightDecay == 0 {
-            for i in 0..<n { p[i] += negLr * g[i] }
-        } else {
-            for i in 0..<n { p[i] += negLr * (g[i] + wd * p[i]) }
+        parallelChunks(n) { lo, hi in
+            if h.weightDecay == 0 {
+                for i in lo..<hi { p[i] += negLr * g[i] }
+            } else {
+                for i in lo..<hi { p[i] += negLr * (g[i] + wd * p[i]) }
+            }
         }
         return
     }

@@ -50,6 +50,7 @@ extension Float: TensorScalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if m &* n &* k >= 1 << 20 { _ = OpenBLASWarmUp.done }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
@@ -71,4 +72,27 @@ extension Double: TensorScalar {
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
             beta, c, blasint(ldc))
     }
+}
+
+/// A one-time 512×512×16 `sgemm` (about 1 ms) before the first sizeable float32 product.
+///
+/// Measured with Debian's OpenBLAS 0.3.21 on this machine (AMD EPYC, Zen kernels): on one
+/// thread, until some product with both output sides ≥ ~384 has run in the process, every
+/// `sgemm` of a Linear(784, 256) at batch 256 runs ~3× slower (8.5 ms instead of 2.8) — for
+/// as long as the process lives. One such product, of any depth, clears it for good. The cause
+/// is inside OpenBLAS; this warm-up makes LayerKit's speed not depend on the order in which a
+/// program happens to call its products.
+enum OpenBLASWarmUp {
+    static let done: Bool = {
+        let n = 512, k = 16
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        a.initialize(repeating: 0, count: n * k)
+        b.initialize(repeating: 0, count: k * n)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(k),
+                    1, a, blasint(k), b, blasint(n), 0, c, blasint(n))
+        return true
+    }()
 }
