@@ -8,7 +8,7 @@
 /// coefficients (for even `n` the last is the Nyquist bin). Both keep the imaginary parts:
 /// dropping them (`.real`) throws away the phase, and half of the information with it.
 ///
-/// It is built on the FFTW-backed ``Tensor/rfft()``, whose backward is the adjoint of the
+/// It is built on the FFTW-backed ``Tensor/rfft(bins:)``, whose backward is the adjoint of the
 /// transform, so gradients are exact.
 ///
 ///     let layer = FourierHalfSpectrum()
@@ -29,8 +29,8 @@ open class FourierHalfSpectrum: Module {
     public func coefficientCount(for n: Int) -> Int { includeNyquist ? n / 2 + 1 : n / 2 }
 
     open override func forward(_ x: Tensor) -> Tensor {
-        let spectrum = x.rfft()  // [..., n/2 + 1, 2]
-        let m = coefficientCount(for: x.shape.last ?? 1)
-        return includeNyquist ? spectrum : spectrum.narrow(axis: -2, start: 0, length: m)
+        // The leading m bins straight from FFTW, without the full n/2 + 1 spectrum and a copy:
+        // the same values and gradient as `x.rfft().narrow(axis: -2, start: 0, length: m)`.
+        x.rfft(bins: coefficientCount(for: x.shape.last ?? 1))
     }
 }
