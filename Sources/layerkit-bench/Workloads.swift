@@ -97,6 +97,15 @@ func runWorkloads(_ h: inout Harness) {
         h.bench("micro.layernograd.1024x100") { blackHole(withNoGrad { layer(xf) }) }
         h.bench("micro.rfftnograd.1024x100") { blackHole(withNoGrad { xf.rfft() }) }
         FFTPlans.rigor = .estimate
+        // The tensor reduction's forward in parts: the batched outer product, then the GEMM.
+        let xr = Tensor.randn([256, 64]), wr = Tensor.randn([64 * 64, 64])
+        let outer = (xr.reshape([256, 64, 1]) * xr.reshape([256, 1, 64])).reshape([256, 4096])
+        h.bench("micro.reduction.outer.256x64") { blackHole((xr.reshape([256, 64, 1]) * xr.reshape([256, 1, 64])).reshape([256, 4096])) }
+        h.bench("micro.reduction.gemm.256x4096x64") { blackHole(outer.matmul(wr)) }
+        let w2 = Tensor.randn([64, 64 * 64]), t = xr.matmul(w2)
+        h.bench("micro.reduction.gemm.256x64x4096") { blackHole(xr.matmul(w2)) }
+        h.bench("micro.reduction.contract.sum") { blackHole((t.reshape([256, 64, 64]) * xr.reshape([256, 64, 1])).sum(axis: 1)) }
+        h.bench("micro.reduction.contract.bmm") { blackHole(xr.reshape([256, 1, 64]).matmul(t.reshape([256, 64, 64]))) }
     }
     // CenteredLayer.
     if h.wants("centered") {
