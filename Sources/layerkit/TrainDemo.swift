@@ -6,7 +6,7 @@ import LayerKit
 struct TrainDemo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-demo",
-        abstract: "Train Linear(20,256)-ReLU-Linear(256,10) with SGD on seeded toy data; optionally save the state dict as safetensors.")
+        abstract: "Train Linear(20,256)-ReLU-Linear(256,10) with SGD on seeded toy data and save the trained state dict as safetensors.")
 
     @Option(help: "Number of epochs.")
     var epochs: Int = 5
