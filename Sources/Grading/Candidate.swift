@@ -56,13 +56,13 @@ public struct Candidate: Sendable {
     /// Reference, known-wrong or learner.
     public let kind: CandidateKind
     /// For a known-wrong answer: the criterion it must fail.
-    public let expectedFailure: String?
+    public let expectedFailure: CriterionID?
     /// What it is, in one line (for a known-wrong answer: the mistake).
     public let summary: String
     let build: @Sendable (BuildInput) throws -> Module
 
     init(_ name: String, _ exercise: Exercise, summary: String, kind: CandidateKind = .learner,
-         expectedFailure: String? = nil, build: @escaping @Sendable (BuildInput) throws -> Module) {
+         expectedFailure: CriterionID? = nil, build: @escaping @Sendable (BuildInput) throws -> Module) {
         self.name = name
         self.exercise = exercise
         self.kind = kind
@@ -77,7 +77,7 @@ public struct Candidate: Sendable {
     }
 
     /// The same candidate graded as a known-wrong answer that must fail `criterion`.
-    public func asKnownWrong(failing criterion: String) -> Candidate {
+    public func asKnownWrong(failing criterion: CriterionID) -> Candidate {
         Candidate(name, exercise, summary: summary, kind: .knownWrong, expectedFailure: criterion, build: build)
     }
 

@@ -46,10 +46,16 @@ public struct GradeCommand: ParsableCommand {
     @Option(name: .long, help: "Time limit per candidate, in seconds.")
     var timeout: Double = 10
 
+    @Option(name: .long, help: "Memory (address-space) limit per candidate child, e.g. 2G, 512M, or 0 for none.")
+    var memoryLimit: String = "2G"
+
+    @Option(name: .long, help: "CPU-time limit per candidate child, in seconds (0 for none).")
+    var cpuLimit: UInt64 = 30
+
     @Flag(name: .long, help: "Run candidates in this process (faster; a crashing candidate takes the grader down).")
     var inProcess = false
 
-    @Flag(name: .long, help: "Also grade the self-test candidates (one hangs, one throws) to prove the isolation.")
+    @Flag(name: .long, help: "Also grade the self-test candidates (they hang, throw, forge results, exit, allocate 50 GiB, print) to prove the isolation.")
     var selfTest = false
 
     @Flag(name: .long, help: "List the candidates and the criteria, and exit.")
@@ -59,6 +65,7 @@ public struct GradeCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
+        if isGradingChild { return }  // a child takes its request from standard input
         for name in exercise where Exercise(rawValue: name) == nil {
             throw ValidationError("unknown exercise '\(name)'; known: \(Exercise.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -70,12 +77,22 @@ public struct GradeCommand: ParsableCommand {
             throw ValidationError("unknown candidate '\(name)'; see --list")
         }
         if !(timeout > 0) { throw ValidationError("--timeout must be positive, got \(timeout)") }
+        _ = try limits()
+        if inProcess && selfTest {
+            throw ValidationError("--self-test needs the child processes (it hangs, exits and allocates 50 GiB); drop --in-process")
+        }
+    }
+
+    /// The limits from the options.
+    func limits() throws -> GradingLimits {
+        guard let memory = parseByteCount(memoryLimit) else {
+            throw ValidationError("--memory-limit: expected a size such as 2G, 512M or 0, got '\(memoryLimit)'")
+        }
+        return GradingLimits(timeout: timeout, memory: memory == 0 ? nil : memory, cpuSeconds: cpuLimit == 0 ? nil : cpuLimit)
     }
 
     public func run() throws {
-        if let request = ChildRequest.fromEnvironment() {
-            throw ExitCode(runAsChild(request, candidates: allCandidates + selfTestCandidates))
-        }
+        if isGradingChild { throw ExitCode(runAsChild(candidates: allCandidates + selfTestCandidates)) }
         let chosen = (allCandidates + (selfTest ? selfTestCandidates : [])).filter { c in
             (exercise.isEmpty || exercise.contains(c.exercise.rawValue))
                 && (candidate.isEmpty || candidate.contains(c.name))
@@ -84,23 +101,22 @@ public struct GradeCommand: ParsableCommand {
         if list { return printList(chosen) }
         if chosen.isEmpty { throw ValidationError("no candidate matches the filters; see --list") }
 
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let limits = try limits()
+        var progress = Progress()
         var reports: [GradeReport] = []
         var currentExercise: Exercise?
         for (n, c) in chosen.enumerated() {
-            progress("[\(n + 1)/\(chosen.count)] \(c.exercise.rawValue) · \(c.name)")
-            let report = inProcess ? grade(c, seed: seed)
-                : gradeInChildProcess(c, seed: seed, timeout: timeout, executable: executable, arguments: arguments)
+            progress.show("[\(n + 1)/\(chosen.count)] \(c.exercise.rawValue) · \(c.name)")
+            let report = inProcess ? grade(c, seed: seed) : gradeInChildProcess(c, seed: seed, limits: limits)
             reports.append(report)
             if !json {
-                if currentExercise != c.exercise {
-                    print("\n== \(c.exercise.rawValue): \(c.exercise.title)")
-                    currentExercise = c.exercise
-                }
-                print(report.table + (c.summary.isEmpty ? "" : "\n      (\(c.summary))"))
+                var text = currentExercise != c.exercise ? "\n== \(c.exercise.rawValue): \(c.exercise.title)\n" : ""
+                currentExercise = c.exercise
+                text += report.table + (c.summary.isEmpty ? "" : "\n      (\(c.summary))")
+                progress.report(text)
             }
         }
+        progress.clear()
         let allRight = reports.allSatisfy(\.verdictIsRight)
         if json {
             let encoder = JSONEncoder()
@@ -119,16 +135,12 @@ public struct GradeCommand: ParsableCommand {
         if !allRight { throw ExitCode(1) }
     }
 
-    private func progress(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-
     private func printList(_ candidates: [Candidate]) {
         for e in Exercise.allCases where candidates.contains(where: { $0.exercise == e }) {
             print("\(e.rawValue): \(e.title)")
-            print("  criteria: \(criteria(of: e).joined(separator: ", "))")
+            print("  criteria: \(criteria(of: e).map(\.name).joined(separator: ", "))")
             for c in candidates where c.exercise == e {
-                print("  \(c.name) [\(c.kind.rawValue)]" + (c.expectedFailure.map { " must fail: \($0)" } ?? "")
+                print("  \(c.name) [\(c.kind.rawValue)]" + (c.expectedFailure.map { " must fail: \($0.name)" } ?? "")
                       + (c.summary.isEmpty ? "" : " — \(c.summary)"))
             }
         }
@@ -143,4 +155,15 @@ public struct GradingRun: Codable, Sendable {
     public var allRight: Bool
     /// One report per candidate.
     public var reports: [GradeReport]
+}
+
+/// Bytes from a size such as `2G`, `512M`, `64K` or `1000` (0 means none); nil when unreadable.
+func parseByteCount(_ text: String) -> UInt64? {
+    let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+    var digits = text.uppercased().trimmingCharacters(in: .whitespaces)
+    if digits.hasSuffix("IB") || digits.hasSuffix("B") { digits = String(digits.dropLast(digits.hasSuffix("IB") ? 2 : 1)) }
+    var scale: UInt64 = 1
+    if let last = digits.last, let unit = units[last] { scale = unit; digits.removeLast() }
+    guard let value = Double(digits), value >= 0 else { return nil }
+    return UInt64(value * Double(scale))
 }

@@ -1,7 +1,7 @@
 import LayerKit
 
 /// The names of the criteria `exercise` is graded on, in report order.
-public func criteria(of exercise: Exercise) -> [String] { LayerSpec.of(exercise).criteria.map(\.name) }
+public func criteria(of exercise: Exercise) -> [CriterionID] { LayerSpec.of(exercise).criteria.map(\.id) }
 
 /// Runs the criteria of `candidate`'s exercise from index `start` on, in this process, and
 /// hands each result to `report` as it is known. Each criterion starts from the random
@@ -12,11 +12,11 @@ func runCriteria(_ candidate: Candidate, seed: UInt64, from start: Int = 0, repo
         manualSeed(seed &+ UInt64(index))
         let result: CriterionResult
         do {
-            result = CriterionResult(criterion: criterion.name, passed: true, figure: try criterion.check(candidate))
+            result = CriterionResult(criterion.id, passed: true, figure: try criterion.check(candidate))
         } catch let failed as Failed {
-            result = CriterionResult(criterion: criterion.name, passed: false, figure: failed.figure, reason: failed.reason)
+            result = CriterionResult(criterion.id, passed: false, figure: failed.figure, reason: failed.reason)
         } catch {
-            result = CriterionResult(criterion: criterion.name, passed: false, figure: "threw", reason: "the candidate threw: \(error)")
+            result = CriterionResult(criterion.id, passed: false, figure: "threw", reason: "the candidate threw: \(error)")
         }
         report(index, result)
     }

@@ -1,7 +1,9 @@
 /// One line of a grading report: a criterion, whether the candidate met it, the figure that
 /// was measured, and on failure a reason a learner can act on.
 public struct CriterionResult: Codable, Sendable, Equatable {
-    /// The criterion's name, e.g. `"values"`.
+    /// Which criterion.
+    public var id: CriterionID
+    /// The criterion's name, e.g. `"values"` (``CriterionID/name``).
     public var criterion: String
     /// Whether the candidate met it.
     public var passed: Bool
@@ -11,8 +13,9 @@ public struct CriterionResult: Codable, Sendable, Equatable {
     public var reason: String?
 
     /// A result line.
-    public init(criterion: String, passed: Bool, figure: String, reason: String? = nil) {
-        self.criterion = criterion
+    public init(_ id: CriterionID, passed: Bool, figure: String, reason: String? = nil) {
+        self.id = id
+        self.criterion = id.name
         self.passed = passed
         self.figure = figure
         self.reason = passed ? nil : reason
@@ -39,7 +42,12 @@ public struct GradeReport: Codable, Sendable {
     /// Reference, known-wrong or learner.
     public var kind: CandidateKind
     /// For a known-wrong answer, the criterion it must fail.
-    public var expectedFailure: String?
+    public var expectedFailure: CriterionID?
+    /// What the candidate printed on standard output and standard error while it was graded,
+    /// truncated to a few lines (shown, never parsed); nil when it printed nothing.
+    public var output: String?
+    /// Wall time spent grading it (with compiling, for a file), in seconds.
+    public var seconds: Double?
     /// One line per criterion, in the spec's order.
     public var results: [CriterionResult]
     /// Criteria met.
@@ -48,11 +56,14 @@ public struct GradeReport: Codable, Sendable {
     public var total: Int
 
     /// A report; the score is counted from `results`.
-    public init(exercise: String, candidate: String, kind: CandidateKind, expectedFailure: String?, results: [CriterionResult]) {
+    public init(exercise: String, candidate: String, kind: CandidateKind, expectedFailure: CriterionID?,
+                results: [CriterionResult], output: String? = nil, seconds: Double? = nil) {
         self.exercise = exercise
         self.candidate = candidate
         self.kind = kind
         self.expectedFailure = expectedFailure
+        self.output = output
+        self.seconds = seconds
         self.results = results
         self.score = results.filter(\.passed).count
         self.total = results.count
@@ -66,7 +77,7 @@ public struct GradeReport: Codable, Sendable {
     public var verdictIsRight: Bool {
         switch kind {
         case .reference, .learner: return passedAll
-        case .knownWrong: return results.contains { $0.criterion == expectedFailure && !$0.passed }
+        case .knownWrong: return results.contains { $0.id == expectedFailure && !$0.passed }
         }
     }
 
@@ -84,12 +95,16 @@ extension GradeReport {
     public var table: String {
         let width = max(20, (results.map(\.criterion.count).max() ?? 0) + 2)
         var lines = ["\(candidate) [\(kind.rawValue)]  \(score)/\(total)  \(verdict)"
-                     + (expectedFailure.map { "  (must fail: \($0))" } ?? "")]
+                     + (expectedFailure.map { "  (must fail: \($0.name))" } ?? "")]
         for r in results {
             let mark = r.passed ? "  ✔ " : "  ✘ "
             var line = mark + r.criterion.padding(toLength: width, withPad: " ", startingAt: 0) + r.figure
             if let reason = r.reason { line += "\n      → " + reason }
             lines.append(line)
+        }
+        if let output {
+            lines.append("  output (what the candidate printed, not parsed):")
+            lines += output.split(separator: "\n", omittingEmptySubsequences: false).map { "    | " + $0 }
         }
         return lines.joined(separator: "\n")
     }

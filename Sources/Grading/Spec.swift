@@ -7,11 +7,16 @@ struct Failed: Error {
     var reason: String
 }
 
-/// One criterion of a spec: a name and a check that returns the figure it measured, or
+/// One criterion of a spec: which one, and a check that returns the figure it measured, or
 /// throws ``Failed``.
 struct Criterion {
-    let name: String
+    let id: CriterionID
     let check: (Candidate) throws -> String
+
+    init(_ id: CriterionID, check: @escaping (Candidate) throws -> String) {
+        self.id = id
+        self.check = check
+    }
 }
 
 /// An input shape to try and the rule its output shape must follow.
@@ -62,15 +67,15 @@ extension LayerSpec {
     /// All criteria in report order.
     var criteria: [Criterion] {
         [
-            Criterion(name: "output shape") { try checkShapes($0) },
-            Criterion(name: "parameters") { candidate in
+            Criterion(.outputShape) { try checkShapes($0) },
+            Criterion(.parameters) { candidate in
                 let (module, input) = try build(candidate)
                 return try parameters(module, input)
             },
-            Criterion(name: "values") { try checkValues($0) },
-            Criterion(name: "gradcheck") { try checkGradCheck($0) },
-            Criterion(name: "gradients") { try checkGradients($0) },
-            Criterion(name: "state round trip") { try checkRoundTrip($0) },
+            Criterion(.values) { try checkValues($0) },
+            Criterion(.gradcheck) { try checkGradCheck($0) },
+            Criterion(.gradients) { try checkGradients($0) },
+            Criterion(.stateRoundTrip) { try checkRoundTrip($0) },
         ] + extra
     }
 

@@ -5,7 +5,7 @@ import Grading
 
 /// Runs the `layerkit` binary built beside this test bundle and returns its exit status and output.
 func runLayerKit(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    let binary = try #require(Bundle.main.executableURL).resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("layerkit")
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "layerkit is not built at \(binary.path)")
     let process = Process()
@@ -29,18 +29,18 @@ func runLayerKit(_ arguments: [String]) throws -> (status: Int32, stdout: String
 @Suite("Grading: layerkit grade")
 struct GradingTests {
     /// The reason each known-wrong answer must be rejected with: criterion, and words of the reason.
-    static let expectedReasons: [String: (criterion: String, says: String)] = [
-        "detached-weights": ("gradients", "no gradient reached parameter `weight`"),
-        "real-part-only": ("imaginary parts", "imaginary parts are missing"),
-        "all-coefficients": ("output shape", "all n coefficients"),
-        "wrong-axis": ("output shape", "transform the last axis"),
-        "same-index": ("values", "two different indices"),
-        "plain-property-weight": ("parameters", "Parameter property"),
-        "crashes-on-batch-1": ("output shape", "crashed: LayerKit.matmul"),
-        "unregistered-children": ("parameters", "cannot see the blocks"),
-        "same-instance": ("independent instances", "share parameters"),
-        "detached-branch": ("both branches get gradients", "no gradient reached net2"),
-        "row-mean": ("values", "not a per-row mean"),
+    static let expectedReasons: [String: (criterion: CriterionID, says: String)] = [
+        "detached-weights": (.gradients, "no gradient reached parameter `weight`"),
+        "real-part-only": (.imaginaryParts, "imaginary parts are missing"),
+        "all-coefficients": (.outputShape, "all n coefficients"),
+        "wrong-axis": (.outputShape, "transform the last axis"),
+        "same-index": (.values, "two different indices"),
+        "plain-property-weight": (.parameters, "Parameter property"),
+        "crashes-on-batch-1": (.outputShape, "crashed: LayerKit.matmul"),
+        "unregistered-children": (.parameters, "cannot see the blocks"),
+        "same-instance": (.independentInstances, "share parameters"),
+        "detached-branch": (.bothBranchesGetGradients, "no gradient reached net2"),
+        "row-mean": (.values, "not a per-row mean"),
     ]
 
     @Test("layerkit grade --json: references pass, each known-wrong answer is caught for its reason, exit 0")
@@ -58,24 +58,10 @@ struct GradingTests {
         #expect(Set(wrong.map(\.candidate)) == Set(Self.expectedReasons.keys))
         for report in wrong {
             let expected = try #require(Self.expectedReasons[report.candidate])
-            let line = try #require(report.results.first { $0.criterion == expected.criterion })
+            let line = try #require(report.results.first { $0.id == expected.criterion })
             #expect(!line.passed, "\(report.candidate) should fail \(expected.criterion)")
             #expect(line.reason?.contains(expected.says) == true, "\(report.candidate): \(line.reason ?? "no reason")")
         }
-    }
-
-    @Test("A hanging candidate times out and a throwing one fails; the run goes on")
-    func hangAndThrow() throws {
-        let start = Date()
-        let (status, stdout, _) = try runLayerKit(["grade", "--json", "--self-test", "--exercise", "centered-layer", "--timeout", "1.5"])
-        #expect(Date().timeIntervalSince(start) < 20)
-        #expect(status == 0)
-        let run = try JSONDecoder().decode(GradingRun.self, from: Data(stdout.utf8))
-        let hang = try #require(run.reports.first { $0.candidate == "selftest-hangs" })
-        #expect(hang.results[0].figure == "timed out" && hang.results.dropFirst().allSatisfy { $0.figure == "not run" })
-        let thrower = try #require(run.reports.first { $0.candidate == "selftest-throws" })
-        #expect(thrower.results.allSatisfy { !$0.passed && $0.reason?.contains("refuses to be built") == true })
-        #expect(run.reports.contains { $0.candidate == "CenteredLayer" && $0.passedAll })
     }
 
     @Test("A table by default; bad options are refused with a message")
@@ -126,7 +112,7 @@ struct LearnerGradingTests {
         }
         let report = grade(.fourierHalfSpectrum("learner") { RealOnly() })
         #expect(!report.verdictIsRight)
-        let line = try #require(report.results.first { $0.criterion == "imaginary parts" })
+        let line = try #require(report.results.first { $0.id == .imaginaryParts })
         #expect(!line.passed && line.reason!.contains(".real alone drops them"))
     }
 

@@ -6,38 +6,38 @@ import LayerKit
 public let knownWrongAnswers: [Candidate] = [
     Candidate.myLinear("detached-weights", summary: "the book's self.weight.data: weights read through detach()") { i, u in
         BookMyLinear(inUnits: i, units: u)
-    }.asKnownWrong(failing: "gradients"),
+    }.asKnownWrong(failing: .gradients),
     Candidate.fourierHalfSpectrum("real-part-only", summary: "returns rfft(x).real: the imaginary parts are dropped") {
         RealPartFourier()
-    }.asKnownWrong(failing: "imaginary parts"),
+    }.asKnownWrong(failing: .imaginaryParts),
     Candidate.fourierHalfSpectrum("all-coefficients", summary: "returns all n coefficients of the full DFT") {
         AllCoefficientsFourier()
-    }.asKnownWrong(failing: "output shape"),
+    }.asKnownWrong(failing: .outputShape),
     Candidate.fourierHalfSpectrum("wrong-axis", summary: "transforms axis 0 instead of the last axis") {
         WrongAxisFourier()
-    }.asKnownWrong(failing: "output shape"),
+    }.asKnownWrong(failing: .outputShape),
     Candidate.tensorReduction("same-index", summary: "computes Σ W_ijk x_i x_i (one index on x)") { i, k in
         SameIndexReduction(i, k)
-    }.asKnownWrong(failing: "values"),
+    }.asKnownWrong(failing: .values),
     Candidate.tensorReduction("plain-property-weight", summary: "keeps W in a plain Tensor property, not a Parameter") { i, k in
         PlainPropertyReduction(i, k)
-    }.asKnownWrong(failing: "parameters"),
+    }.asKnownWrong(failing: .parameters),
     Candidate.tensorReduction("crashes-on-batch-1", summary: "x.squeeze() drops the batch axis when the batch is 1") { i, k in
         SqueezingReduction(i, k)
-    }.asKnownWrong(failing: "output shape"),
+    }.asKnownWrong(failing: .outputShape),
     Candidate.mySequential("unregistered-children", summary: "keeps the blocks in a list of closures, never registered") { blocks in
         FunctionListSequential(blocks)
-    }.asKnownWrong(failing: "parameters"),
+    }.asKnownWrong(failing: .parameters),
     Candidate.factory("same-instance", summary: "returns one instance n times (shared parameters)") { n, make in
         let block = make()
         return Sequential(Array(repeating: block, count: n))
-    }.asKnownWrong(failing: "independent instances"),
+    }.asKnownWrong(failing: .independentInstances),
     Candidate.parallel("detached-branch", summary: "detaches net2's output: net2 never learns") { a, b in
         DetachedBranchParallel(a, b)
-    }.asKnownWrong(failing: "both branches get gradients"),
+    }.asKnownWrong(failing: .bothBranchesGetGradients),
     Candidate.centeredLayer("row-mean", summary: "subtracts each row's mean, not the mean of all elements") {
         RowCenteredLayer()
-    }.asKnownWrong(failing: "values"),
+    }.asKnownWrong(failing: .values),
 ]
 
 /// LayerKit's reference solutions, one per exercise (two for the Fourier layer: both

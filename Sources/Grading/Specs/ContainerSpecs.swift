@@ -12,7 +12,7 @@ extension LayerSpec {
             valuesHint: "run the blocks in the order given, each on the previous one's output",
             parameters: { module, input in try registered(input.blocks, in: module, hint: "register each block with addModule(block, named: String(index))") },
             extra: [
-                Criterion(name: "state dict names") { candidate in
+                Criterion(.stateDictNames) { candidate in
                     let (module, _) = try LayerSpec.mySequential.build(candidate)
                     let keys = module.stateDict().map(\.0), want = ["0.weight", "0.bias", "2.weight", "2.bias"]
                     guard keys == want else {
@@ -37,7 +37,7 @@ extension LayerSpec {
             valuesHint: "concatenate net1(x) and net2(x) along the last (feature) axis, net1 first",
             parameters: { module, input in try registered(input.blocks, in: module, hint: "store net1 and net2 in Module properties") },
             extra: [
-                Criterion(name: "both branches get gradients") { candidate in
+                Criterion(.bothBranchesGetGradients) { candidate in
                     let (module, input) = try LayerSpec.parallel.build(candidate)
                     let y = module(Tensor.randn([5, 6], dtype: .float64))
                     (y * y).sum().backward()
@@ -78,7 +78,7 @@ extension LayerSpec {
                 return "\(params.count) distinct parameters, \(module.parameterCount) numbers"
             },
             extra: [
-                Criterion(name: "independent instances") { candidate in
+                Criterion(.independentInstances) { candidate in
                     final class Counter { var calls = 0 }
                     let counter = Counter()
                     let input = BuildInput(count: count, makeBlock: { counter.calls += 1; return Linear(4, 4, dtype: .float64) })

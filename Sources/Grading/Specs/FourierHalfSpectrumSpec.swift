@@ -23,7 +23,7 @@ extension LayerSpec {
                 return "no parameters (none needed)"
             },
             extra: [
-                Criterion(name: "imaginary parts") { candidate in
+                Criterion(.imaginaryParts) { candidate in
                     let (module, _) = try LayerSpec.fourierHalfSpectrum.build(candidate)
                     // sin(2πt/8): its only coefficient in the leading half is X_1 = −4i, purely imaginary.
                     let t = (0..<8).map { sin(2 * Double.pi * Double($0) / 8) }
@@ -42,7 +42,7 @@ extension LayerSpec {
                     }
                     return String(format: "X_1 of sin(2πt/8) = %.1g %+.3gi", re, im)
                 },
-                Criterion(name: "odd n and n = 1") { candidate in
+                Criterion(.oddLengths) { candidate in
                     let (module, _) = try LayerSpec.fourierHalfSpectrum.build(candidate)
                     let m = fourierCount(module)
                     var counts: [String] = []

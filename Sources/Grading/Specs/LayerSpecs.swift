@@ -17,7 +17,7 @@ extension LayerSpec {
                 return "no parameters"
             },
             extra: [
-                Criterion(name: "book output") { candidate in
+                Criterion(.bookOutput) { candidate in
                     let module = try candidate.build(BuildInput())
                     let printed = withNoGrad { module(Tensor([1, 2, 3, 4, 5])) }.description
                     let want = "tensor([-2., -1.,  0.,  1.,  2.])"
@@ -26,7 +26,7 @@ extension LayerSpec {
                     }
                     return printed
                 },
-                Criterion(name: "centered network mean") { candidate in
+                Criterion(.centeredNetworkMean) { candidate in
                     let net = Sequential(Linear(8, 128), try candidate.build(BuildInput()))
                     let mean = withNoGrad { net(Tensor.rand([4, 8])).mean() }.item()
                     guard Swift.abs(mean) < 1e-6 else {
@@ -56,7 +56,7 @@ extension LayerSpec {
                 return "parameters \(shapes), \(i * u + u) numbers"
             },
             extra: [
-                Criterion(name: "stacks in Sequential") { candidate in
+                Criterion(.stacksInSequential) { candidate in
                     let net = Sequential(try candidate.build(BuildInput(inFeatures: 64, outFeatures: 8)),
                                          try candidate.build(BuildInput(inFeatures: 8, outFeatures: 1)))
                     let shape = withNoGrad { net(Tensor.rand([2, 64])) }.shape

@@ -23,7 +23,7 @@ extension LayerSpec {
                 return "`\(weight.1)` \(weight.0.shape) holds in·in·out = \(i * i * k) numbers; \(total) in all"
             },
             extra: [
-                Criterion(name: "in = 1, out = 1") { candidate in
+                Criterion(.smallSizes) { candidate in
                     var figures: [String] = []
                     for (i, k) in [(1, 1), (1, 3), (3, 1)] {
                         let module: Module

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import Grading
+
+/// The child process: what a candidate does to its own process changes no verdict.
+@Suite("Grading: the isolated child")
+struct GradingIsolationTests {
+    /// One run of every self-test candidate, shared by the tests below.
+    static func selfTestRun() throws -> GradingRun {
+        let (status, stdout, stderr) = try runLayerKit(["grade", "--json", "--self-test", "--exercise", "centered-layer",
+                                                         "--timeout", "2"])
+        #expect(status == 0, "stderr: \(stderr)")
+        return try JSONDecoder().decode(GradingRun.self, from: Data(stdout.utf8))
+    }
+
+    @Test("Self-test candidates: hang, throw, forge, exit, 50 GiB, print — each judged right, the run goes on")
+    func selfTests() throws {
+        let start = Date()
+        let run = try Self.selfTestRun()
+        #expect(Date().timeIntervalSince(start) < 30)
+        func report(_ name: String) throws -> GradeReport { try #require(run.reports.first { $0.candidate == name }) }
+
+        let hang = try report("selftest-hangs")
+        #expect(hang.results[0].figure == "timed out" && hang.results.dropFirst().allSatisfy { $0.figure == "not run" })
+        let thrower = try report("selftest-throws")
+        #expect(thrower.results.allSatisfy { !$0.passed && $0.reason?.contains("refuses to be built") == true })
+
+        // Forged result lines of every format on stdout and stderr, then exit(0): 0 points.
+        let forger = try report("selftest-forges")
+        #expect(forger.score == 0, "\(forger.table)")
+        #expect(forger.results[0].figure == "exited with status 0")
+        #expect(forger.results.allSatisfy { $0.reason?.contains("during criterion `output shape`") == true })
+        #expect(forger.output?.contains("LAYERKIT-GRADE-RESULT") == true, "what it printed is shown")
+
+        // exit(0) in the middle: the criteria before it count, the rest fail with the status.
+        let exits = try report("selftest-exits")
+        #expect(exits.results.prefix(2).allSatisfy { $0.passed })
+        #expect(exits.results[2].id == .values && exits.results[2].figure == "exited with status 0")
+        #expect(exits.results.dropFirst(2).allSatisfy { !$0.passed && $0.reason?.contains("during criterion `values`") == true })
+
+        // 50 GiB: refused at once by the address-space limit, reported as out of memory.
+        let hog = try report("selftest-memory-hog")
+        #expect(hog.results[0].figure == "out of memory" && hog.results[0].reason?.contains("2 GiB memory limit") == true)
+        #expect((hog.seconds ?? 99) < 10)
+
+        // A right answer that prints (even lines imitating the protocol) passes.
+        let printer = try report("selftest-prints")
+        #expect(printer.passedAll, "\(printer.table)")
+        #expect(printer.output?.contains("debug: input shape") == true)
+        #expect(run.reports.allSatisfy { $0.verdictIsRight })
+    }
+
+    @Test("--memory-limit is parsed and refused when unreadable")
+    func memoryLimitOption() throws {
+        let bad = try runLayerKit(["grade", "--exercise", "centered-layer", "--memory-limit", "lots"])
+        #expect(bad.status != 0 && bad.stderr.contains("--memory-limit"))
+        let small = try runLayerKit(["grade", "--json", "--self-test", "--candidate", "selftest-memory-hog",
+                                     "--memory-limit", "512M"])
+        let run = try JSONDecoder().decode(GradingRun.self, from: Data(small.stdout.utf8))
+        #expect(run.reports.first?.results.first?.reason?.contains("512 MiB memory limit") == true)
+    }
+
+    @Test("Progress goes to standard error only, as plain lines when it is not a terminal")
+    func progressOnStderr() throws {
+        let (status, stdout, stderr) = try runLayerKit(["grade", "--exercise", "centered-layer"])
+        #expect(status == 0)
+        #expect(!stdout.contains("[1/") && stderr.contains("[1/2] centered-layer · CenteredLayer\n"))
+        #expect(!stderr.contains("\u{1B}["), "no terminal codes when stderr is a file")
+    }
+}
