@@ -25,8 +25,19 @@ public var allCandidates: [Candidate] {
 public struct GradeCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "grade",
-        abstract: "Grade exercise answers: the references, the known-wrong answers and any registered candidate.",
-        discussion: "Exercises: \(Exercise.allCases.map(\.rawValue).joined(separator: ", ")).")
+        abstract: "Grade exercise answers: answer files, the references, the known-wrong answers and any registered candidate.",
+        discussion: """
+            Exercises: \(Exercise.allCases.map(\.rawValue).joined(separator: ", ")).
+            Answer files: `grade --exercise NAME answer.swift` or `grade --exercise NAME submissions/` (each .swift file \
+            or sub-folder is one submission). A file holds the layer (with `import LayerKit`) and one line naming it, \
+            e.g. `let answer = MyReduction.init` (see Notes/grading.md).
+            """)
+
+    @Argument(help: "Answer files or folders of submissions to grade (needs exactly one --exercise).")
+    var answers: [String] = []
+
+    @Option(name: .long, help: "Write the summary as CSV to this file.")
+    var csv: String?
 
     @Option(name: .long, help: "Grade only this exercise (repeatable).")
     var exercise: [String] = []
@@ -78,6 +89,12 @@ public struct GradeCommand: ParsableCommand {
         }
         if !(timeout > 0) { throw ValidationError("--timeout must be positive, got \(timeout)") }
         _ = try limits()
+        if !answers.isEmpty {
+            guard exercise.count == 1 else { throw ValidationError("answer files need exactly one --exercise, e.g. --exercise tensor-reduction") }
+            if inProcess || selfTest || !candidate.isEmpty || !kind.isEmpty || list {
+                throw ValidationError("answer files are graded alone: drop --in-process, --self-test, --candidate, --kind and --list")
+            }
+        }
         if inProcess && selfTest {
             throw ValidationError("--self-test needs the child processes (it hangs, exits and allocates 50 GiB); drop --in-process")
         }
@@ -93,6 +110,7 @@ public struct GradeCommand: ParsableCommand {
 
     public func run() throws {
         if isGradingChild { throw ExitCode(runAsChild(candidates: allCandidates + selfTestCandidates)) }
+        if !answers.isEmpty { return try gradeAnswerFiles() }
         let chosen = (allCandidates + (selfTest ? selfTestCandidates : [])).filter { c in
             (exercise.isEmpty || exercise.contains(c.exercise.rawValue))
                 && (candidate.isEmpty || candidate.contains(c.name))
@@ -118,11 +136,9 @@ public struct GradeCommand: ParsableCommand {
         }
         progress.clear()
         let allRight = reports.allSatisfy(\.verdictIsRight)
+        try writeOutputs(reports, allRight: allRight)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(GradingRun(seed: seed, allRight: allRight, reports: reports))
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(reports, allRight: allRight)
         } else {
             print("\n" + summaryTable(reports))
             let kinds = Set(reports.map(\.kind))
@@ -133,6 +149,41 @@ public struct GradeCommand: ParsableCommand {
                            : "\nSOME VERDICTS ARE WRONG: see the rows marked FAIL or NOT CAUGHT")
         }
         if !allRight { throw ExitCode(1) }
+    }
+
+    /// Grades the answer files and folders given as arguments: a report per submission, a
+    /// summary, and the CSV and Gradescope files when asked. Exits 0 once every submission is
+    /// graded, whatever the grades.
+    private func gradeAnswerFiles() throws {
+        let exercise = Exercise(rawValue: self.exercise[0])!
+        let submissions = try answers.flatMap { try Submission.find(at: URL(fileURLWithPath: $0)) }
+        let compiler = try SubmissionCompiler(exercise: exercise)
+        let limits = try limits()
+        var progress = Progress()
+        var reports: [GradeReport] = []
+        if !json { progress.report("== \(exercise.rawValue): \(exercise.title)") }
+        for (n, submission) in submissions.enumerated() {
+            progress.show("[\(n + 1)/\(submissions.count)] compiling and grading \(submission.name)")
+            let report = gradeSubmission(submission, index: n, compiler: compiler, seed: seed, limits: limits)
+            reports.append(report)
+            if !json { progress.report(report.table) }
+        }
+        progress.clear()
+        try writeOutputs(reports, allRight: true)
+        if json { return try printJSON(reports, allRight: true) }
+        print("\n" + submissionSummary(reports))
+    }
+
+    /// Writes the CSV and Gradescope files asked for.
+    private func writeOutputs(_ reports: [GradeReport], allRight: Bool) throws {
+        if let csv { try writeAtomically(summaryCSV(reports), to: URL(fileURLWithPath: csv)) }
+    }
+
+    private func printJSON(_ reports: [GradeReport], allRight: Bool) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(GradingRun(seed: seed, allRight: allRight, reports: reports))
+        print(String(decoding: data, as: UTF8.self))
     }
 
     private func printList(_ candidates: [Candidate]) {

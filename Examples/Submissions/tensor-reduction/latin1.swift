@@ -1,0 +1,3 @@
+import LayerKit
+// Réduction tensorielle
+let answer = 1

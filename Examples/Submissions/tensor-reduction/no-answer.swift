@@ -1,0 +1,6 @@
+import LayerKit
+
+// let answer = Forgotten.init   (commented out)
+final class Forgotten: Module {
+    override func forward(_ x: Tensor) -> Tensor { x }
+}
