@@ -48,6 +48,9 @@ struct LayerSpec {
     let parameters: (_ candidate: Module, _ input: BuildInput) throws -> String
     /// Criteria of this exercise only.
     let extra: [Criterion]
+    /// Whether each row of a batch must be computed from its own input row (false for
+    /// `CenteredLayer`, whose mean is over everything).
+    var rowsIndependent = true
 }
 
 /// Tolerance for float64 value comparisons, relative to the reference's largest magnitude.
@@ -98,7 +101,15 @@ extension LayerSpec {
         let ref = try reference(module, input)
         let x = Tensor.randn(inputShape, dtype: .float64)
         let (got, want) = withNoGrad { (module(x), ref(x)) }
-        return try compare(got, want, what: "output", hint: valuesHint)
+        do {
+            return try compare(got, want, what: "output", hint: valuesHint)
+        } catch let failed as Failed {
+            // Name the mistake when the maths recognises it; otherwise the exercise's hint.
+            if let named = nonDeterminism(of: module, on: x) { throw named }
+            if rowsIndependent, let named = rowMixing(of: module, on: x) { throw named }
+            if let named = describeDifference(got, want, n: x.shape.last ?? 1) { throw Failed(figure: failed.figure, reason: named) }
+            throw failed
+        }
     }
 
     func checkGradCheck(_ candidate: Candidate) throws -> String {

@@ -41,6 +41,16 @@ struct GradingTests {
         "same-instance": (.independentInstances, "share parameters"),
         "detached-branch": (.bothBranchesGetGradients, "no gradient reached net2"),
         "row-mean": (.values, "not a per-row mean"),
+        "one-instance-short": (.independentInstances, "called 2 time(s); the network needs n = 3"),
+        "orthonormal": (.values, "the output is the reference scaled by 1/√n"),
+        "forward-normalised": (.values, "the output is the reference scaled by 1/n ="),
+        "conjugated": (.values, "the complex conjugate of the reference"),
+        "re-im-swapped": (.values, "(re, im) are in the wrong order"),
+        "all-zeros": (.values, "the output is all zeros"),
+        "float32-inside": (.values, "computed in float32"),
+        "rows-mixed": (.values, "rows of a batch depend on other rows"),
+        "dropout-left-in": (.values, "two calls on the same input give different outputs"),
+        "weight-in-by-out": (.parameters, "the weight `weight` [4, 3] holds 12 numbers; W_ijk needs in·in·out = 4·4·3 = 48"),
     ]
 
     @Test("layerkit grade --json: references pass, each known-wrong answer is caught for its reason, exit 0")

@@ -35,6 +35,32 @@ public let knownWrongAnswers: [Candidate] = [
     Candidate.parallel("detached-branch", summary: "detaches net2's output: net2 never learns") { a, b in
         DetachedBranchParallel(a, b)
     }.asKnownWrong(failing: .bothBranchesGetGradients),
+    Candidate.factory("one-instance-short", summary: "loops over 1..<n: n − 1 instances") { n, make in
+        Sequential((1..<n).map { _ in make() })
+    }.asKnownWrong(failing: .independentInstances),
+    Candidate.fourierHalfSpectrum("orthonormal", summary: "divides by √n (numpy's norm=\"ortho\")") {
+        NormalisedFourier { 1 / Double($0).squareRoot() }
+    }.asKnownWrong(failing: .values),
+    Candidate.fourierHalfSpectrum("forward-normalised", summary: "divides by n (numpy's norm=\"forward\")") {
+        NormalisedFourier { 1 / Double($0) }
+    }.asKnownWrong(failing: .values),
+    Candidate.fourierHalfSpectrum("conjugated", summary: "uses e^{+iωt}: the conjugate spectrum") { ConjugatedFourier() }
+        .asKnownWrong(failing: .values),
+    Candidate.fourierHalfSpectrum("re-im-swapped", summary: "returns (im, re) pairs") { SwappedFourier() }
+        .asKnownWrong(failing: .values),
+    Candidate.fourierHalfSpectrum("all-zeros", summary: "allocates the result and never fills it") { ZeroFourier() }
+        .asKnownWrong(failing: .values),
+    Candidate.tensorReduction("float32-inside", summary: "computes in float32 whatever the input's dtype") { i, k in
+        Float32Reduction(i, k)
+    }.asKnownWrong(failing: .values),
+    Candidate.tensorReduction("rows-mixed", summary: "reshapes the outer products [in·in, batch] and transposes") { i, k in
+        RowMixingReduction(i, k)
+    }.asKnownWrong(failing: .values),
+    Candidate.tensorReduction("dropout-left-in", summary: "a Dropout left in forward") { i, k in DropoutReduction(i, k) }
+        .asKnownWrong(failing: .values),
+    Candidate.tensorReduction("weight-in-by-out", summary: "a weight [in, out] on x²: 12 numbers") { i, k in
+        InByOutReduction(i, k)
+    }.asKnownWrong(failing: .parameters),
     Candidate.centeredLayer("row-mean", summary: "subtracts each row's mean, not the mean of all elements") {
         RowCenteredLayer()
     }.asKnownWrong(failing: .values),

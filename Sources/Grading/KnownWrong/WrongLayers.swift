@@ -59,11 +59,7 @@ final class PlainPropertyReduction: Module {
         weight = Tensor.uniform([i, i, k], low: -1 / Double(i), high: 1 / Double(i))
         super.init()
     }
-    override func forward(_ x: Tensor) -> Tensor {
-        let i = weight.shape[0], k = weight.shape[2]
-        let outer = (x.unsqueeze(-1) * x.unsqueeze(-2)).reshape([-1, i * i])
-        return outer.matmul(weight.to(x.dtype).reshape([i * i, k])).reshape(Array(x.shape.dropLast()) + [k])
-    }
+    override func forward(_ x: Tensor) -> Tensor { outerReduction(x, weight.to(x.dtype)) }
 }
 
 /// Tensor reduction that squeezes its input "to drop the batch axis": for a batch of one it

@@ -72,8 +72,9 @@ extension LayerSpec {
             parameters: { module, _ in
                 let params = module.parameters()
                 guard params.count == 2 * count, module.parameterCount == count * 20 else {
+                    let blocks = Set(module.modules().compactMap { $0 as? Linear }.map(ObjectIdentifier.init)).count
                     throw Failed(figure: "\(params.count) distinct parameters, \(module.parameterCount) numbers",
-                                 reason: "expected \(2 * count) parameters (\(count * 20) numbers) from \(count) Linear(4, 4) instances")
+                                 reason: "the network holds \(blocks) distinct instance(s); the exercise asks for n = \(count) (\(2 * count) parameters, \(count * 20) numbers from \(count) Linear(4, 4))")
                 }
                 return "\(params.count) distinct parameters, \(module.parameterCount) numbers"
             },
@@ -87,7 +88,13 @@ extension LayerSpec {
                         throw Failed(figure: "factory threw", reason: "building the network threw: \(error)")
                     }
                     let ids = Set(module.parameters().map(ObjectIdentifier.init))
-                    guard counter.calls == count, ids.count == 2 * count else {
+                    guard counter.calls == count else {
+                        throw Failed(figure: "factory called \(counter.calls)×, \(ids.count) distinct parameters",
+                                     reason: counter.calls == 1 && ids.count == 2
+                                        ? "the instances share parameters (the same object reused): call the factory once per instance"
+                                        : "the factory was called \(counter.calls) time(s); the network needs n = \(count) instances: call it exactly n times (check the loop's range)")
+                    }
+                    guard ids.count == 2 * count else {
                         throw Failed(figure: "factory called \(counter.calls)×, \(ids.count) distinct parameters",
                                      reason: "the instances share parameters (the same object reused): call the factory once per instance")
                     }

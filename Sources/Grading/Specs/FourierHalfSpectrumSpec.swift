@@ -37,8 +37,10 @@ extension LayerSpec {
                     }
                     let v = y.doubles(), re = v[2], im = v[3]
                     guard Swift.abs(im + 4) < 1e-9, Swift.abs(re) < 1e-9 else {
+                        let want = Tensor(t, shape: [1, 8], dtype: .float64).rfft().narrow(axis: -2, start: 0, length: y.shape[1])
+                        let named = describeDifference(y, want, n: 8).map { ": " + $0 } ?? ": keep the imaginary part in the last axis"
                         throw Failed(figure: String(format: "X_1 = %.3g %+.3gi", re, im),
-                                     reason: "X_1 of sin(2πt/8) must be 0 − 4i: keep the imaginary part in the last axis")
+                                     reason: "X_1 of sin(2πt/8) must be 0 − 4i" + named)
                     }
                     return String(format: "X_1 of sin(2πt/8) = %.1g %+.3gi", re, im)
                 },

@@ -34,7 +34,8 @@ extension LayerSpec {
                     }
                     return "Sequential(Linear(8, 128), layer) output mean \(mean) (float32)"
                 },
-            ])
+            ],
+            rowsIndependent: false)
     }
 
     /// Custom Layers: `MyLinear(inUnits, units)`, `relu(X·W + b)` with trainable `W`, `b`.

@@ -45,10 +45,17 @@ extension LayerSpec {
 /// The candidate's weight: the parameter holding `in·in·out` numbers (preferring one named
 /// like a weight), with its name.
 func reductionWeight(_ module: Module, in i: Int, out k: Int) throws -> (Parameter, String) {
-    let named = module.namedParameters().filter { $0.1.count == i * i * k }
+    let all = module.namedParameters()
+    let named = all.filter { $0.1.count == i * i * k }
     guard let (name, p) = named.first(where: { $0.0.lowercased().contains("w") }) ?? named.first else {
-        throw Failed(figure: "no parameter of \(i * i * k) numbers among \(module.namedParameters().map { "\($0.0) \($0.1.shape)" })",
-                     reason: "keep W (in·in·out = \(i * i * k) numbers) in a Parameter property, so parameters(), stateDict() and optimisers see it")
+        let figure = "no parameter of \(i * i * k) numbers among \(all.map { "\($0.0) \($0.1.shape)" })"
+        // The largest parameter is the one meant as W: say how many numbers it holds.
+        if let (wrongName, wrong) = all.max(by: { $0.1.count < $1.1.count }) {
+            throw Failed(figure: figure,
+                         reason: "the weight `\(wrongName)` \(wrong.shape) holds \(wrong.count) numbers; W_ijk needs in·in·out = \(i)·\(i)·\(k) = \(i * i * k) (shape [in, in, out] or [out, in, in]): one number per pair (i, j) and output k")
+        }
+        throw Failed(figure: figure,
+                     reason: "no Parameter found: keep W (in·in·out = \(i * i * k) numbers) in a Parameter property, so parameters(), stateDict() and optimisers see it")
     }
     return (p, name)
 }
