@@ -39,6 +39,15 @@ public struct GradeCommand: ParsableCommand {
     @Option(name: .long, help: "Write the summary as CSV to this file.")
     var csv: String?
 
+    @Option(name: .long, help: "Write Gradescope's results.json (score, execution_time, output, tests[]) to this file.")
+    var gradescope: String?
+
+    @Option(name: .long, help: "Points per criterion for --gradescope, as JSON (see Notes/grading.md); default values 3, gradients 2, others 1, compiles 0.")
+    var weights: String?
+
+    @Flag(name: .long, help: "Grade each folder given as one submission (all its .swift files together), as on Gradescope.")
+    var oneSubmission = false
+
     @Option(name: .long, help: "Grade only this exercise (repeatable).")
     var exercise: [String] = []
 
@@ -95,6 +104,7 @@ public struct GradeCommand: ParsableCommand {
                 throw ValidationError("answer files are graded alone: drop --in-process, --self-test, --candidate, --kind and --list")
             }
         }
+        if let weights { _ = try CriterionWeights(contentsOf: URL(fileURLWithPath: weights)) }
         if inProcess && selfTest {
             throw ValidationError("--self-test needs the child processes (it hangs, exits and allocates 50 GiB); drop --in-process")
         }
@@ -110,7 +120,8 @@ public struct GradeCommand: ParsableCommand {
 
     public func run() throws {
         if isGradingChild { throw ExitCode(runAsChild(candidates: allCandidates + selfTestCandidates)) }
-        if !answers.isEmpty { return try gradeAnswerFiles() }
+        let started = Date()
+        if !answers.isEmpty { return try gradeAnswerFiles(started: started) }
         let chosen = (allCandidates + (selfTest ? selfTestCandidates : [])).filter { c in
             (exercise.isEmpty || exercise.contains(c.exercise.rawValue))
                 && (candidate.isEmpty || candidate.contains(c.name))
@@ -136,7 +147,7 @@ public struct GradeCommand: ParsableCommand {
         }
         progress.clear()
         let allRight = reports.allSatisfy(\.verdictIsRight)
-        try writeOutputs(reports, allRight: allRight)
+        try writeOutputs(reports, started: started)
         if json {
             try printJSON(reports, allRight: allRight)
         } else {
@@ -154,9 +165,12 @@ public struct GradeCommand: ParsableCommand {
     /// Grades the answer files and folders given as arguments: a report per submission, a
     /// summary, and the CSV and Gradescope files when asked. Exits 0 once every submission is
     /// graded, whatever the grades.
-    private func gradeAnswerFiles() throws {
+    private func gradeAnswerFiles(started: Date) throws {
         let exercise = Exercise(rawValue: self.exercise[0])!
-        let submissions = try answers.flatMap { try Submission.find(at: URL(fileURLWithPath: $0)) }
+        let submissions = try answers.flatMap { path in
+            let url = URL(fileURLWithPath: path)
+            return oneSubmission ? [try Submission.whole(url)] : try Submission.find(at: url)
+        }
         let compiler = try SubmissionCompiler(exercise: exercise)
         let limits = try limits()
         var progress = Progress()
@@ -169,14 +183,19 @@ public struct GradeCommand: ParsableCommand {
             if !json { progress.report(report.table) }
         }
         progress.clear()
-        try writeOutputs(reports, allRight: true)
+        try writeOutputs(reports, started: started)
         if json { return try printJSON(reports, allRight: true) }
         print("\n" + submissionSummary(reports))
     }
 
     /// Writes the CSV and Gradescope files asked for.
-    private func writeOutputs(_ reports: [GradeReport], allRight: Bool) throws {
+    private func writeOutputs(_ reports: [GradeReport], started: Date) throws {
         if let csv { try writeAtomically(summaryCSV(reports), to: URL(fileURLWithPath: csv)) }
+        if let gradescope {
+            let weights = try self.weights.map { try CriterionWeights(contentsOf: URL(fileURLWithPath: $0)) } ?? CriterionWeights()
+            let results = GradescopeResults(reports, weights: weights, executionTime: Date().timeIntervalSince(started))
+            try writeAtomically(results.json + "\n", to: URL(fileURLWithPath: gradescope))
+        }
     }
 
     private func printJSON(_ reports: [GradeReport], allRight: Bool) throws {

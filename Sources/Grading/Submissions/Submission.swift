@@ -7,6 +7,18 @@ public struct Submission: Sendable {
     /// The `.swift` files.
     public var files: [URL]
 
+    /// The folder (or file) at `url` as one submission: every `.swift` file in it or below it.
+    public static func whole(_ url: URL) throws -> Submission {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw SubmissionError("no such file or folder: \(url.path)")
+        }
+        guard isDirectory.boolValue else { return Submission(name: url.lastPathComponent, files: [url]) }
+        let all = FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        return Submission(name: url.lastPathComponent,
+                          files: all.filter { $0.pathExtension == "swift" }.sorted { $0.path < $1.path })
+    }
+
     /// The submissions at `url`: the file itself, or in a folder each `.swift` file and each
     /// sub-folder (with its `.swift` files), sorted by name.
     public static func find(at url: URL) throws -> [Submission] {
