@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Grading", targets: ["Grading"]),
         .executable(name: "layerkit", targets: ["layerkit"]),
         .executable(name: "layerkit-bench", targets: ["layerkit-bench"]),
+        .executable(name: "layerkit-fuzz", targets: ["layerkit-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,6 +56,9 @@ let package = Package(
             name: "layerkit-bench",
             dependencies: ["LayerKit", "Exercises", "CBLAS"]
         ),
+        // libFuzzer over Safetensors.decode; `.ci/fuzz` builds it with -sanitize=fuzzer.
+        .target(name: "CFuzzDriver"),
+        .executableTarget(name: "layerkit-fuzz", dependencies: ["LayerKit", "CFuzzDriver"]),
         .testTarget(name: "LayerKitTests", dependencies: ["LayerKit"], resources: [.copy("Fixtures")]),
         // Depends on the `layerkit` executable so that the grader's tests can run it.
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "LayerKit", "Grading", "layerkit"], resources: [.copy("Fixtures")]),

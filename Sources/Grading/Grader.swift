@@ -9,14 +9,16 @@ public func criteria(of exercise: Exercise) -> [CriterionID] { LayerSpec.of(exer
 func runCriteria(_ candidate: Candidate, seed: UInt64, from start: Int = 0, report: (Int, CriterionResult) -> Void) {
     let all = LayerSpec.of(candidate.exercise).criteria
     for (index, criterion) in all.enumerated() where index >= start {
-        manualSeed(seed &+ UInt64(index))
-        let result: CriterionResult
-        do {
-            result = CriterionResult(criterion.id, passed: true, figure: try criterion.check(candidate))
-        } catch let failed as Failed {
-            result = CriterionResult(criterion.id, passed: false, figure: failed.figure, reason: failed.reason)
-        } catch {
-            result = CriterionResult(criterion.id, passed: false, figure: "threw", reason: "the candidate threw: \(error)")
+        // A scope, not the global stream: criteria graded at once in one process (tests, a
+        // course's batch) cannot shift each other's draws.
+        let result: CriterionResult = withSeed(seed &+ UInt64(index)) {
+            do {
+                return CriterionResult(criterion.id, passed: true, figure: try criterion.check(candidate))
+            } catch let failed as Failed {
+                return CriterionResult(criterion.id, passed: false, figure: failed.figure, reason: failed.reason)
+            } catch {
+                return CriterionResult(criterion.id, passed: false, figure: "threw", reason: "the candidate threw: \(error)")
+            }
         }
         report(index, result)
     }
@@ -25,7 +27,7 @@ func runCriteria(_ candidate: Candidate, seed: UInt64, from start: Int = 0, repo
 /// Grades `candidate` in this process and returns its report.
 ///
 /// Fast, but a candidate that crashes takes the caller down with it; `layerkit grade` runs
-/// each candidate in a child process instead (``gradeInChildProcess(_:seed:timeout:executable:arguments:)``).
+/// each candidate in a child process instead (``gradeInChildProcess(_:seed:limits:command:)``).
 ///
 ///     let report = grade(.tensorReduction("mine") { i, o in TensorReduction(inFeatures: i, outFeatures: o) })
 ///     print(report.table)

@@ -13,14 +13,15 @@ struct BookLayersTests {
 
     @Test("A network ending in CenteredLayer outputs mean 0 (within float tolerance)")
     func centeredNetwork() throws {
-        manualSeed(0)
-        let net = Sequential(Linear(8, 128), CenteredLayer())
-        let y = net(Tensor.rand([4, 8]))
-        #expect(y.shape == [4, 128])
-        #expect(Swift.abs(y.mean().item()) < 1e-6)
-        let x = Tensor.rand([4, 8], dtype: .float64)
-        let report = try gradCheck([x]) { CenteredLayer()($0[0]) }
-        #expect(report.passed, "\(report)")
+        try withSeed(0) {
+            let net = Sequential(Linear(8, 128), CenteredLayer())
+            let y = net(Tensor.rand([4, 8]))
+            #expect(y.shape == [4, 128])
+            #expect(Swift.abs(y.mean().item()) < 1e-6)
+            let x = Tensor.rand([4, 8], dtype: .float64)
+            let report = try gradCheck([x]) { CenteredLayer()($0[0]) }
+            #expect(report.passed, "\(report)")
+        }
     }
 
     @Test("MLP: shapes, PyTorch parameter names and count, gradients")

@@ -45,11 +45,12 @@ struct FourierHalfSpectrumTests {
 
     @Test("Dropped into a Sequential and trained with SGD, the loss falls")
     func trains() {
-        manualSeed(12)
-        let net = Sequential(FourierHalfSpectrum(), Flatten(), Linear(16, 1))
-        let x = Tensor.randn([64, 16])
-        let target = x.narrow(axis: 1, start: 0, length: 4).sum(axis: 1, keepDims: true)
-        let losses = sgdLosses(net, x, target, lr: 0.005, steps: 50)
-        #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
+        withSeed(12) {
+            let net = Sequential(FourierHalfSpectrum(), Flatten(), Linear(16, 1))
+            let x = Tensor.randn([64, 16])
+            let target = x.narrow(axis: 1, start: 0, length: 4).sum(axis: 1, keepDims: true)
+            let losses = sgdLosses(net, x, target, lr: 0.005, steps: 50)
+            #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
+        }
     }
 }

@@ -57,12 +57,13 @@ struct ParallelTests {
 
     @Test("Dropped into a Sequential and trained with SGD, the loss falls")
     func trains() {
-        manualSeed(13)
-        let net = Sequential(Parallel(Linear(6, 4), Sequential(Linear(6, 3), Tanh())), Linear(7, 1))
-        let x = Tensor.randn([64, 6])
-        let target = x.narrow(axis: 1, start: 0, length: 2).sum(axis: 1, keepDims: true)
-        let losses = sgdLosses(net, x, target, lr: 0.05, steps: 50)
-        #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
+        withSeed(13) {
+            let net = Sequential(Parallel(Linear(6, 4), Sequential(Linear(6, 3), Tanh())), Linear(7, 1))
+            let x = Tensor.randn([64, 6])
+            let target = x.narrow(axis: 1, start: 0, length: 2).sum(axis: 1, keepDims: true)
+            let losses = sgdLosses(net, x, target, lr: 0.05, steps: 50)
+            #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
+        }
     }
 }
 
@@ -94,11 +95,12 @@ struct FactoryTests {
 
     @Test("The stacked network dropped into a Sequential and trained with SGD, the loss falls")
     func trains() {
-        manualSeed(14)
-        let net = Sequential(stackInstances(3) { Sequential(Linear(6, 6), Tanh()) }, Linear(6, 1))
-        let x = Tensor.randn([64, 6])
-        let target = x.narrow(axis: 1, start: 0, length: 2).sum(axis: 1, keepDims: true)
-        let losses = sgdLosses(net, x, target, lr: 0.05, steps: 80)
-        #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
+        withSeed(14) {
+            let net = Sequential(stackInstances(3) { Sequential(Linear(6, 6), Tanh()) }, Linear(6, 1))
+            let x = Tensor.randn([64, 6])
+            let target = x.narrow(axis: 1, start: 0, length: 2).sum(axis: 1, keepDims: true)
+            let losses = sgdLosses(net, x, target, lr: 0.05, steps: 80)
+            #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
+        }
     }
 }

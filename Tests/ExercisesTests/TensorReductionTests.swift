@@ -55,11 +55,12 @@ struct TensorReductionTests {
 
     @Test("Dropped into a Sequential and trained with SGD, the loss falls")
     func trains() {
-        manualSeed(11)
-        let net = Sequential(TensorReduction(inFeatures: 4, outFeatures: 3), Linear(3, 1))
-        let x = Tensor.randn([64, 4])
-        let target = (x * x).sum(axis: 1, keepDims: true)  // a quadratic target the layer can fit
-        let losses = sgdLosses(net, x, target, lr: 0.01, steps: 60)
-        #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
+        withSeed(11) {
+            let net = Sequential(TensorReduction(inFeatures: 4, outFeatures: 3), Linear(3, 1))
+            let x = Tensor.randn([64, 4])
+            let target = (x * x).sum(axis: 1, keepDims: true)  // a quadratic target the layer can fit
+            let losses = sgdLosses(net, x, target, lr: 0.01, steps: 60)
+            #expect(losses.last! < 0.5 * losses.first!, "losses \(losses.first!) → \(losses.last!)")
+        }
     }
 }

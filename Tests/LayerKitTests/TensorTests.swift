@@ -29,11 +29,10 @@ struct TensorTests {
 
     @Test("Seeded random tensors repeat exactly and have the right moments")
     func random() {
-        manualSeed(42)
-        let a = Tensor.randn([1000])
-        manualSeed(42)
-        let b = Tensor.randn([1000])
+        let a = withSeed(42) { Tensor.randn([1000]) }
+        let b = withSeed(42) { Tensor.randn([1000]) }
         #expect(a.floats() == b.floats())
+        #expect(a.floats() == Tensor.randn([1000], generator: Generator(seed: 42)).floats())
         let g1 = Generator(seed: 7), g2 = Generator(seed: 7)
         #expect(Tensor.rand([5], generator: g1).floats() == Tensor.rand([5], generator: g2).floats())
         let u = Tensor.rand([20_000], dtype: .float64, generator: Generator(seed: 1))
