@@ -7,7 +7,12 @@ struct LayerKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "layerkit",
         abstract: "Build, check and grade D2L custom layers: a tensor with autograd, nn modules, gradient checks.",
-        subcommands: [Demo.self, GradeCommand.self, TrainDemo.self],
+        // One subcommand per line, so that adding one is a one-line change.
+        subcommands: [
+            Demo.self,
+            GradeCommand.self,
+            TrainDemo.self,
+        ],
         defaultSubcommand: Demo.self
     )
 }
