@@ -87,7 +87,7 @@ final class SubmissionCompiler {
         }
         let arguments = ["-swift-version", "5", "-parse-as-library", "-Onone", "-module-name", "Submission"]
             + settings.compileFlags + submission.files.map(\.path) + [main.path]
-            + settings.objects + settings.linkFlags + ["-o", child.path]
+            + settings.objects + settings.linkFlags + settings.fastLinker + ["-o", child.path]
         let run = runTool(settings.swiftc, arguments)
         if run.status == 0 { return .compiled(child) }
         return .failed(figure: "does not compile", reason: compilerReason(run.output, submission: submission, main: main))

@@ -1,3 +1,0 @@
-import LayerKit
-// Réduction tensorielle
-let answer = 1
