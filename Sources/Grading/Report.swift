@@ -96,11 +96,15 @@ extension GradeReport {
         let width = max(20, (results.map(\.criterion.count).max() ?? 0) + 2)
         var lines = ["\(candidate) [\(kind.rawValue)]  \(score)/\(total)  \(verdict)"
                      + (expectedFailure.map { "  (must fail: \($0.name))" } ?? "")]
+        var previous: CriterionResult?
         for r in results {
             let mark = r.passed ? "  ✔ " : "  ✘ "
             var line = mark + r.criterion.padding(toLength: width, withPad: " ", startingAt: 0) + r.figure
-            if let reason = r.reason { line += "\n      → " + reason }
+            // A run of "not run" lines gives its reason once.
+            let repeated = r.figure == "not run" && previous?.figure == "not run" && previous?.reason == r.reason
+            if let reason = r.reason, !repeated { line += "\n      → " + reason }
             lines.append(line)
+            previous = r
         }
         if let output {
             lines.append("  output (what the candidate printed, not parsed):")
