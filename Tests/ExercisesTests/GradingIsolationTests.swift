@@ -50,6 +50,19 @@ struct GradingIsolationTests {
         #expect(run.reports.allSatisfy { $0.verdictIsRight })
     }
 
+    @Test("--cpu-limit stops a forward that computes forever, reported as such")
+    func cpuLimit() throws {
+        // A wall time far above the CPU limit: even on a loaded machine the CPU limit comes first.
+        let (status, stdout, stderr) = try runLayerKit(["grade", "--json", "--self-test", "--candidate", "selftest-spins",
+                                                        "--cpu-limit", "1", "--timeout", "120"])
+        #expect(status == 0, "stderr: \(stderr)")
+        let run = try JSONDecoder().decode(GradingRun.self, from: Data(stdout.utf8))
+        let spinner = try #require(run.reports.first)
+        #expect(spinner.results[0].figure == "CPU time limit", "\(spinner.table)")
+        #expect(spinner.results[0].reason?.contains("more than 1 s of CPU time during criterion `output shape`") == true)
+        #expect(spinner.results.dropFirst().allSatisfy { $0.figure == "not run" })
+    }
+
     @Test("--memory-limit is parsed and refused when unreadable")
     func memoryLimitOption() throws {
         let bad = try runLayerKit(["grade", "--exercise", "centered-layer", "--memory-limit", "lots"])

@@ -65,6 +65,13 @@ func applyLimits(memory: UInt64?, cpuSeconds: UInt64?) {
         setrlimit(addressSpace, &limit)
     }
     if let cpuSeconds {
+        // SIGXCPU must stop the process: an ignored or blocked SIGXCPU is inherited through
+        // exec (a test runner's, say), and the kernel would only SIGKILL at the hard limit.
+        signal(SIGXCPU, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGXCPU)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         var limit = rlimit(rlim_cur: rlim_t(cpuSeconds), rlim_max: rlim_t(cpuSeconds + 1))
         setrlimit(cpu, &limit)
     }

@@ -2,8 +2,8 @@ import Foundation
 import LayerKit
 
 /// Candidates that prove the grader survives what a candidate can do to it besides giving
-/// wrong numbers: hang, throw, forge result lines, end the process, allocate 50 GiB, and
-/// print while being right (crashing is proved by the known-wrong `crashes-on-batch-1`).
+/// wrong numbers: hang, spin, throw, forge result lines, end the process, allocate 50 GiB,
+/// and print while being right (crashing is proved by the known-wrong `crashes-on-batch-1`).
 /// `layerkit grade --self-test` grades them with the rest.
 public let selfTestCandidates: [Candidate] = [
     Candidate.centeredLayer("selftest-hangs", summary: "a forward that never returns") { HangingLayer() }
@@ -17,6 +17,8 @@ public let selfTestCandidates: [Candidate] = [
         ExitingLayer()
     }.asKnownWrong(failing: .values),
     Candidate.centeredLayer("selftest-memory-hog", summary: "allocates 50 GiB in forward") { MemoryHogLayer() }
+        .asKnownWrong(failing: .outputShape),
+    Candidate.centeredLayer("selftest-spins", summary: "a forward that computes forever") { SpinningLayer() }
         .asKnownWrong(failing: .outputShape),
     Candidate.centeredLayer("selftest-prints", summary: "a right CenteredLayer that prints debug lines") {
         PrintingCenteredLayer()
@@ -66,6 +68,15 @@ final class MemoryHogLayer: Module {
     override func forward(_ x: Tensor) -> Tensor {
         let huge = Tensor.zeros([50 << 30 / 4])  // 50 GiB of float32
         return x - x.mean() + huge.sum()
+    }
+}
+
+/// A layer whose forward computes forever: the CPU-time limit must stop it.
+final class SpinningLayer: Module {
+    override func forward(_ x: Tensor) -> Tensor {
+        var y = x
+        while y.shape == x.shape { y = y * 1.0000001 + 1e-9 }
+        return y
     }
 }
 
