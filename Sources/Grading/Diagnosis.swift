@@ -44,18 +44,18 @@ func rowMixing(of module: Module, on x: Tensor) -> Failed? {
 
 /// A plain description of a wrong output `got` compared with the reference `want`, when the
 /// difference is recognisable; `n` is the length of the input's last axis (for naming 1/n,
-/// 1/√n). Nil when nothing is recognised.
-func describeDifference(_ got: Tensor, _ want: Tensor, n: Int) -> String? {
+/// 1/√n), `what` names the compared tensor. Nil when nothing is recognised.
+func describeDifference(_ got: Tensor, _ want: Tensor, n: Int, what: String = "the output") -> String? {
     guard got.shape == want.shape else { return nil }
     let g = got.to(.float64).doubles(), w = want.to(.float64).doubles()
     let wMax = w.map(Swift.abs).max() ?? 0, gMax = g.map(Swift.abs).max() ?? 0
     guard wMax > 0, g.allSatisfy(\.isFinite) else { return nil }
     if gMax == 0 {
-        return "the output is all zeros: nothing of the input reaches it (a result overwritten with zeros, or a loop that never adds into it)"
+        return "\(what) is all zeros: nothing of the input reaches it (a result overwritten with zeros, or a loop that never adds into it)"
     }
     let relative = (zip(g, w).map { Swift.abs($0 - $1) }.max() ?? 0) / max(1, wMax)
     if relative < 1e-4 {
-        return String(format: "the output agrees with the reference to %.1e but not to 1e-9: it is computed in float32 somewhere — keep the input's dtype (a Tensor made without dtype: is float32; use dtype: x.dtype, no .to(.float32))", relative)
+        return String(format: "%@ agrees with the reference to %.1e but not to 1e-9: it is computed in float32 somewhere — keep the input's dtype (a Tensor made without dtype: is float32; use dtype: x.dtype, no .to(.float32))", what, relative)
     }
     // Constant multiples of the reference, after each transformation of (re, im) pairs.
     var transforms: [(String, [Double])] = [("", w)]
@@ -74,11 +74,11 @@ func describeDifference(_ got: Tensor, _ want: Tensor, n: Int) -> String? {
         let scale = Swift.abs(c - 1) < 1e-6 ? nil : describeScale(c, n: n)
         switch (name, scale) {
         case ("", nil): return nil
-        case ("", let s?): return "the output is the reference \(s): remove that constant factor (a normalisation the exercise does not ask for, or a mean where a sum belongs)"
+        case ("", let s?): return "\(what) is the reference \(s): remove that constant factor (a normalisation the exercise does not ask for, or a mean where a sum belongs)"
         case ("conjugate", _):
-            return "the output is the complex conjugate of the reference\(scale.map { ", \($0)," } ?? ""): the imaginary parts have the wrong sign — the transform uses e^{−2πi·kt/n}, with a minus sign in the exponent"
+            return "\(what) is the complex conjugate of the reference\(scale.map { ", \($0)," } ?? ""): the imaginary parts have the wrong sign — the transform uses e^{−2πi·kt/n}, with a minus sign in the exponent"
         case ("swapped", _):
-            return "(re, im) are in the wrong order\(scale.map { " (and the output is \($0))" } ?? ""): the last axis must hold (real, imaginary), real first"
+            return "(re, im) are in the wrong order\(scale.map { " (and \(what) is \($0))" } ?? ""): the last axis must hold (real, imaginary), real first"
         default:
             return "(re, im) are swapped and conjugated\(scale.map { " (and \($0))" } ?? ""): the last axis must hold (real, imaginary) with e^{−2πi·kt/n}"
         }

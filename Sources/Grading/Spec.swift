@@ -152,8 +152,13 @@ extension LayerSpec {
             case (_?, nil):
                 throw Failed(figure: "unexpected gradient for \(name)", reason: "\(name) gets a gradient the reference does not give it")
             case let (g?, w?):
-                worst = max(worst, try difference(g, w, what: "gradient of \(name)",
-                                                  hint: "compare your backward with the derivative of the exercise's formula"))
+                do {
+                    worst = max(worst, try difference(g, w, what: "gradient of \(name)",
+                                                      hint: "compare your backward with the derivative of the exercise's formula"))
+                } catch let failed as Failed {
+                    guard let named = describeDifference(g, w, n: x.shape.last ?? 1, what: "the gradient of \(name)") else { throw failed }
+                    throw Failed(figure: failed.figure, reason: named)
+                }
             }
         }
         return String(format: "input + %d parameter gradients agree with the reference, max |Δ| %.1e", named.count, worst)

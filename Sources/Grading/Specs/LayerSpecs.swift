@@ -51,8 +51,10 @@ extension LayerSpec {
             parameters: { module, _ in
                 let shapes = module.parameters().map(\.shape)
                 guard module.parameters().count == 2, module.parameterCount == i * u + u else {
+                    let counts = module.parameters().map { "\($0.count)" }.joined(separator: " + ")
                     throw Failed(figure: "parameters \(shapes)",
-                                 reason: "expected a weight of \(i)×\(u) and a bias of \(u), both Parameter properties")
+                                 reason: (shapes.isEmpty ? "no Parameter found" : "the parameters hold \(counts) numbers")
+                                    + "; MyLinear(\(i), \(u)) needs a weight of in·units = \(i)·\(u) = \(i * u) and a bias of units = \(u), both Parameter properties")
                 }
                 return "parameters \(shapes), \(i * u + u) numbers"
             },
