@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Grading
+@testable import Grading
 
 /// The child process: what a candidate does to its own process changes no verdict.
 @Suite("Grading: the isolated child")
@@ -25,12 +25,16 @@ struct GradingIsolationTests {
         let thrower = try report("selftest-throws")
         #expect(thrower.results.allSatisfy { !$0.passed && $0.reason?.contains("refuses to be built") == true })
 
-        // Forged result lines of every format on stdout and stderr, then exit(0): 0 points.
+        // Forged lines on stdout, stderr and in the results file (read first: genuine tags
+        // replayed and made up), then exit(0) during values: only the two genuine passes count.
         let forger = try report("selftest-forges")
-        #expect(forger.score == 0, "\(forger.table)")
-        #expect(forger.results[0].figure == "exited with status 0")
-        #expect(forger.results.allSatisfy { $0.reason?.contains("during criterion `output shape`") == true })
+        #expect(forger.score == 2, "\(forger.table)")
+        #expect(forger.results[2].id == .values && forger.results[2].figure == "exited with status 0")
+        #expect(forger.results.dropFirst(2).allSatisfy { $0.reason?.contains("during criterion `values`") == true })
         #expect(forger.output?.contains("LAYERKIT-GRADE-RESULT") == true, "what it printed is shown")
+        #if os(Linux)
+        #expect(forger.output?.contains("forged 0 line(s)") == false, "the forger found the results file: \(forger.output ?? "")")
+        #endif
 
         // exit(0) in the middle: the criteria before it count, the rest fail with the status.
         let exits = try report("selftest-exits")
@@ -79,5 +83,23 @@ struct GradingIsolationTests {
         #expect(status == 0)
         #expect(!stdout.contains("[1/") && stderr.contains("[1/2] centered-layer · CenteredLayer\n"))
         #expect(!stderr.contains("\u{1B}["), "no terminal codes when stderr is a file")
+    }
+}
+
+/// The result lines' tag: SipHash-2-4 as published.
+@Suite("Grading: result line tags")
+struct GradingTagTests {
+    @Test("SipHash-2-4 matches the reference vector; a changed payload or key fails verification")
+    func sipHash() throws {
+        // The paper's test vector: key 00 01 … 0f, message 00 01 … 0e.
+        let k0: UInt64 = 0x0706_0504_0302_0100, k1: UInt64 = 0x0f0e_0d0c_0b0a_0908
+        #expect(sipHash24(Array(0...14), k0: k0, k1: k1) == 0xa129_ca61_49be_45e5)
+        let key = MessageKey.random()
+        let message = try ChildMessage(ChildPayload(index: 1, result: CriterionResult(.values, passed: false, figure: "x")), key: key)
+        #expect(message.verified(with: key)?.result?.passed == false)
+        #expect(message.verified(with: MessageKey.random()) == nil)
+        var forged = message
+        forged.payload = forged.payload.replacingOccurrences(of: "false", with: "true")
+        #expect(forged.verified(with: key) == nil)
     }
 }

@@ -10,7 +10,7 @@ var isGradingChild: Bool { ProcessInfo.processInfo.environment[childEnvironmentK
 
 /// The child's side: reads the request from standard input, opens the private results file,
 /// sets the limits, then runs the criteria and writes one line per criterion (with the
-/// token) to that file as each one ends. Returns the exit status.
+/// tag of the request's key) to that file as each one ends. Returns the exit status.
 ///
 /// `candidates` are the registered candidates to choose from by name; a compiled submission
 /// passes its only candidate.
@@ -28,9 +28,9 @@ func runAsChild(candidates: [Candidate]) -> Int32 {
         return 70
     }
     results.seekToEndOfFile()
-    let encoder = JSONEncoder()
-    func send(_ message: ChildMessage) {
-        guard let json = try? encoder.encode(message) else { return }
+    let encoder = JSONEncoder(), key = request.key
+    func send(_ payload: ChildPayload) {
+        guard let message = try? ChildMessage(payload, key: key), let json = try? encoder.encode(message) else { return }
         results.write(json + Data("\n".utf8))
     }
     applyLimits(memory: request.memoryLimit, cpuSeconds: request.cpuSeconds)
@@ -38,12 +38,12 @@ func runAsChild(candidates: [Candidate]) -> Int32 {
         ? candidates[0]
         : candidates.first { $0.exercise == request.exercise && $0.name == request.candidate }
     guard let candidate, candidate.exercise == request.exercise else {
-        send(ChildMessage(token: request.token, index: request.start, result: nil,
+        send(ChildPayload(index: request.start, result: nil,
                           setupError: "no candidate \(request.candidate) for \(request.exercise.rawValue) in the child"))
         return 0
     }
     runCriteria(candidate, seed: request.seed, from: request.start) { index, result in
-        send(ChildMessage(token: request.token, index: index, result: result, setupError: nil))
+        send(ChildPayload(index: index, result: result, setupError: nil))
     }
     return 0
 }

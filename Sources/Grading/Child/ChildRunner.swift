@@ -42,7 +42,8 @@ public struct ChildCommand: Sendable {
 /// crash, a hang, a huge allocation or an `exit()` cannot take the grader down or change the
 /// verdict.
 ///
-/// Results travel on a private file with a random token (see `Notes/grading.md`); what the
+/// Results travel on a private file, each line tagged with a per-run random key that never
+/// leaves memory (see `Notes/grading.md`); what the
 /// candidate prints is captured and shown truncated as the report's `output`, never parsed.
 /// A criterion during which the child crashes fails with the crash, and a new child resumes
 /// at the next criterion. If the child ends normally before reporting every criterion (its
@@ -80,7 +81,7 @@ func runCriteriaInChildren(exercise: Exercise, candidate: String, seed: UInt64, 
     }
     while start < ids.count {
         let request = ChildRequest(exercise: exercise, candidate: candidate, seed: seed, start: start,
-                                   resultsPath: "", token: randomToken(), memoryLimit: limits.memory,
+                                   resultsPath: "", key: .random(), memoryLimit: limits.memory,
                                    cpuSeconds: limits.cpuSeconds)
         let run = runChild(command, request: request, until: deadline)
         printed.append(stdout: run.stdout, stderr: run.stderr)
@@ -234,9 +235,10 @@ func runChild(_ command: ChildCommand, request: ChildRequest, until deadline: Da
     var setupError: String?
     let decoder = JSONDecoder()
     for line in (try? Data(contentsOf: resultsURL))?.split(separator: UInt8(ascii: "\n")) ?? [] {
-        guard let message = try? decoder.decode(ChildMessage.self, from: Data(line)), message.token == request.token else { continue }
-        if let result = message.result { results.append((message.index, result)) }
-        if let error = message.setupError { setupError = error }
+        guard let message = try? decoder.decode(ChildMessage.self, from: Data(line)),
+              let payload = message.verified(with: request.key) else { continue }
+        if let result = payload.result { results.append((payload.index, result)) }
+        if let error = payload.setupError { setupError = error }
     }
     let ending: ChildEnding
     let status = process.terminationStatus

@@ -10,9 +10,9 @@ public let selfTestCandidates: [Candidate] = [
         .asKnownWrong(failing: .outputShape),
     Candidate.centeredLayer("selftest-throws", summary: "a factory that throws") { throw SelfTestError.refusesToBuild }
         .asKnownWrong(failing: .outputShape),
-    Candidate.centeredLayer("selftest-forges", summary: "prints result lines of every known format, then exit(0)") {
+    Candidate.centeredLayer("selftest-forges", summary: "forges result lines on its streams and in the results file, then exit(0)") {
         ForgingLayer()
-    }.asKnownWrong(failing: .outputShape),
+    }.asKnownWrong(failing: .values),
     Candidate.centeredLayer("selftest-exits", summary: "right on small inputs, calls exit(0) on the values input") {
         ExitingLayer()
     }.asKnownWrong(failing: .values),
@@ -39,18 +39,50 @@ final class HangingLayer: Module {
     }
 }
 
-/// A layer that imitates every result format on both streams, claims 8/8, and exits 0 before
-/// any real check: no verdict may change.
+/// A layer that tries every way to forge its grade: on the values input (the third
+/// criterion) it prints result lines of every known format on both streams, finds the private
+/// results file through `/proc/self/fd` (where there is one), reads the genuine lines and
+/// appends lines claiming every criterion passed — with the genuine lines' tags, and made-up
+/// ones — then calls `exit(0)`. No verdict may change.
 final class ForgingLayer: Module {
     override func forward(_ x: Tensor) -> Tensor {
-        for id in CriterionID.allCases {
+        guard x.shape == [4, 5] else { return x - x.mean() }
+        let claims = CriterionID.allCases.map { id -> String in
             let result = CriterionResult(id, passed: true, figure: "forged")
-            let json = (try? JSONEncoder().encode(result)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            print("LAYERKIT-GRADE-RESULT {\"index\":\(id.hashValue & 7),\"result\":\(json)}")
-            print("{\"token\":\"0-0-0-0\",\"index\":0,\"result\":\(json)}")
-            FileHandle.standardError.write(Data("✔ \(id.name) PASS\n".utf8))
+            return (try? JSONEncoder().encode(result)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        FileHandle.standardError.write(Data("forged \(forgeResultsFiles(claims)) line(s) into the results file\n".utf8))
+        for (index, json) in claims.enumerated() {
+            print("LAYERKIT-GRADE-RESULT {\"index\":\(index),\"result\":\(json)}")
+            FileHandle.standardError.write(Data("{\"payload\":\"{\\\"index\\\":\(index)}\",\"tag\":0}\n".utf8))
         }
         exit(0)
+    }
+
+    /// Appends forged lines to every open file named `results`; returns how many it wrote.
+    private func forgeResultsFiles(_ claims: [String]) -> Int {
+        let fdDirectory = "/proc/self/fd"
+        var written = 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: fdDirectory)) ?? [] {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: fdDirectory + "/" + name),
+                  target.hasSuffix("/results"), let handle = FileHandle(forUpdatingAtPath: target) else { continue }
+            let genuine = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+            let tags = genuine.compactMap { line -> UInt64? in
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                return (object?["tag"] as? NSNumber)?.uint64Value
+            } + [0, 42]
+            for index in 0..<8 {
+                for tag in tags {
+                    let payload = "{\"index\":\(index),\"result\":\(claims[min(index + 1, claims.count - 1)])}"
+                    let line = (try? JSONSerialization.data(withJSONObject: ["payload": payload, "tag": tag])) ?? Data()
+                    handle.write(line + Data("\n".utf8))
+                    written += 1
+                }
+            }
+            // And the genuine lines again, replayed.
+            handle.write(Data(genuine.joined(separator: "\n").utf8) + Data("\n".utf8))
+        }
+        return written
     }
 }
 
