@@ -42,6 +42,21 @@ func rowMixing(of module: Module, on x: Tensor) -> Failed? {
                   reason: "rows of a batch depend on other rows: changing only row 0 of the input changed other rows of the output — compute each row from its own input row (a reshape or transpose across the batch axis, or a sum/mean over axis 0, mixes them)")
 }
 
+/// Why finite differences cannot see the layer, when its output does not move at all as the
+/// input moves by 1e-9 (relative) in each element although it moves for a larger step: it
+/// computes in float32, whose resolution near 1 is 6e-8 — such steps are lost. Nil otherwise.
+func float32Blindness(of module: Module, at x: Tensor) -> String? {
+    let values = x.doubles()
+    func moved(_ step: Double) -> Tensor {
+        Tensor(values.map { $0 + step * max(1, Swift.abs($0)) }, shape: x.shape, dtype: x.dtype)
+    }
+    let (a, tiny, large) = withNoGrad { (module(x), module(moved(1e-9)), module(moved(1e-2))) }
+    // Blind to the tiny step, yet not a constant function (the large step moves it).
+    guard a.shape == tiny.shape, a.shape == large.shape, a.count > 0,
+          a.maxAbsDifference(tiny) == 0, a.maxAbsDifference(large) > 0 else { return nil }
+    return "the output does not change at all when the input moves by 1e-9: the layer computes in float32, where such steps are lost, so finite differences (and learning with small steps) see nothing — keep the input's dtype"
+}
+
 /// A plain description of a wrong output `got` compared with the reference `want`, when the
 /// difference is recognisable; `n` is the length of the input's last axis (for naming 1/n,
 /// 1/√n), `what` names the compared tensor. Nil when nothing is recognised.

@@ -119,6 +119,7 @@ extension LayerSpec {
         let report = try gradCheck([x] + params) { module($0[0]) }
         let figure = String(format: "worst |analytic − numeric| %.1e over input + %d parameter(s)", report.maxAbsError, params.count)
         guard report.passed else {
+            if let blind = float32Blindness(of: module, at: x) { throw Failed(figure: figure, reason: blind) }
             let worst = report.worst.map { ", worst at \($0)" } ?? ""
             throw Failed(figure: figure, reason: "backward disagrees with finite differences\(worst): check the gradient formula, and that no weight is read through .detach()/.data")
         }
