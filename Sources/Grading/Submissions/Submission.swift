@@ -88,8 +88,12 @@ final class SubmissionCompiler {
         let arguments = ["-swift-version", "5", "-parse-as-library", "-Onone", "-module-name", "Submission"]
             + settings.compileFlags + submission.files.map(\.path) + [main.path]
             + settings.objects + settings.linkFlags + settings.fastLinker + ["-o", child.path]
-        let run = runTool(settings.swiftc, arguments)
+        let run = runTool(settings.swiftc, arguments, limit: compileTimeLimit)
         if run.status == 0 { return .compiled(child) }
+        if run.status == nil {
+            return .failed(figure: "compiler timed out",
+                           reason: "the compiler took more than \(Int(compileTimeLimit)) s: simplify the expressions it cannot type-check quickly (add type annotations)")
+        }
         return .failed(figure: "does not compile", reason: compilerReason(run.output, submission: submission, main: main))
     }
 
@@ -164,18 +168,28 @@ func firstInvalidUTF8(_ data: Data) -> (offset: Int, byte: UInt8, line: Int) {
     return (bytes.count, 0, line)
 }
 
-/// Runs a tool, returning its exit status and its standard output and error together.
-func runTool(_ path: String, _ arguments: [String]) -> (status: Int32, output: String) {
+/// Runs a tool for at most `limit` seconds, returning its exit status and its standard output
+/// and error together (status nil when it ran out of time and was stopped).
+func runTool(_ path: String, _ arguments: [String], limit: Double = 120) -> (status: Int32?, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let collector = PipeCollector()
     process.standardOutput = collector.pipe
     process.standardError = collector.pipe
+    let exited = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in exited.signal() }
     do { try process.run() } catch { return (-1, "could not start \(path): \(error)") }
-    process.waitUntilExit()
+    if exited.wait(timeout: .now() + limit) == .timedOut {
+        process.terminate()
+        exited.wait()
+        return (nil, String(decoding: collector.finish(), as: UTF8.self))
+    }
     return (process.terminationStatus, String(decoding: collector.finish(), as: UTF8.self))
 }
+
+/// Seconds a submission's compiling may take.
+let compileTimeLimit = 120.0
 
 /// Grades one submission: the `compiles` criterion, then the exercise's criteria in children
 /// of the compiled executable (or all "not run" when it does not compile).
