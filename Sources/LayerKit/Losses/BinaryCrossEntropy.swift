@@ -21,6 +21,7 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, target: Tensor, reduc
     switch dtype {
     case .float32: out = bceForward(Float.self, logits, target, reduction)
     case .float64: out = bceForward(Double.self, logits, target, reduction)
+    default: notImplemented("binary_cross_entropy", dtype)
     }
     if Tensor.needsGrad(logits, target) {
         let x = logits.detach(), t = target.detach()
@@ -31,6 +32,7 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, target: Tensor, reduc
             switch dtype {
             case .float32: bceBackward(Float.self, x, t, seed, dx, dt)
             case .float64: bceBackward(Double.self, x, t, seed, dx, dt)
+            default: notImplemented("binary_cross_entropy", dtype)
             }
             return [dx, dt]
         }

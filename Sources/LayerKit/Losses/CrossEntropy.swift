@@ -99,6 +99,7 @@ private struct CrossEntropyForward {
         switch x.dtype {
         case .float32: softmaxRows(Float.self, x.storage, p, n, c, &lse)
         case .float64: softmaxRows(Double.self, x.storage, p, n, c, &lse)
+        default: notImplemented("cross_entropy", x.dtype)
         }
         softmax = p
         self.lse = lse
@@ -118,6 +119,7 @@ private struct CrossEntropyForward {
         switch dtype {
         case .float32: indexRowLosses(Float.self, x.storage, lse, classes, c, eps, &rows)
         case .float64: indexRowLosses(Double.self, x.storage, lse, classes, c, eps, &rows)
+        default: notImplemented("cross_entropy", dtype)
         }
         return reduce(rows, reduction, shape)
     }
@@ -127,6 +129,7 @@ private struct CrossEntropyForward {
         switch dtype {
         case .float32: probabilityRowLosses(Float.self, x.storage, q.storage, lse, c, eps, &rows)
         case .float64: probabilityRowLosses(Double.self, x.storage, q.storage, lse, c, eps, &rows)
+        default: notImplemented("cross_entropy", dtype)
         }
         return reduce(rows, reduction, shape)
     }
@@ -137,6 +140,7 @@ private struct CrossEntropyForward {
         switch dtype {
         case .float32: indexGrad(Float.self, softmax, out, classes, seed, c, eps)
         case .float64: indexGrad(Double.self, softmax, out, classes, seed, c, eps)
+        default: notImplemented("cross_entropy", dtype)
         }
         return Tensor(storage: out, shape: x.shape)
     }
@@ -147,6 +151,7 @@ private struct CrossEntropyForward {
         switch dtype {
         case .float32: probabilityGrad(Float.self, softmax, q.storage, out, seed, c, eps)
         case .float64: probabilityGrad(Double.self, softmax, q.storage, out, seed, c, eps)
+        default: notImplemented("cross_entropy", dtype)
         }
         return Tensor(storage: out, shape: x.shape)
     }
@@ -158,6 +163,7 @@ private struct CrossEntropyForward {
         switch dtype {
         case .float32: targetGrad(Float.self, x.storage, out, lse, seed, c, eps)
         case .float64: targetGrad(Double.self, x.storage, out, lse, seed, c, eps)
+        default: notImplemented("cross_entropy", dtype)
         }
         return Tensor(storage: out, shape: x.shape)
     }

@@ -19,6 +19,7 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
     switch dtype {
     case .float32: out = mseForward(Float.self, input, target, reduction)
     case .float64: out = mseForward(Double.self, input, target, reduction)
+    default: notImplemented("mse_loss", dtype)
     }
     if Tensor.needsGrad(input, target) {
         let x = input.detach(), t = target.detach()
@@ -28,6 +29,7 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
             switch dtype {
             case .float32: mseBackward(Float.self, x, t, seed, dx)
             case .float64: mseBackward(Double.self, x, t, seed, dx)
+            default: notImplemented("mse_loss", dtype)
             }
             return [input.requiresGrad ? dx : nil, target.requiresGrad ? -dx : nil]
         }

@@ -121,7 +121,7 @@ func copyBox(
     // Axis m = k-1 is walked by a tight loop of runs; an odometer steps the axes before it.
     let m = k - 1
     let rows = extent[m], srcStep = ss[m], dstStep = ds[m]
-    func copyRows<T: TensorScalar>(_: T.Type, _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>) {
+    func copyRows<T>(_: T.Type, _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>) {
         if run * MemoryLayout<T>.stride >= 128 {
             // Split like the op that most likely wrote `s` (an FFT over the same rows), at a
             // lower threshold than arithmetic: the win here is reading cache-local halves.
@@ -141,9 +141,11 @@ func copyBox(
     }
     var index = [Int](repeating: 0, count: m)
     while true {
-        switch src.dtype {
-        case .float32: copyRows(Float.self, src.pointer(Float.self) + srcOff, dst.pointer(Float.self) + dstOff)
-        case .float64: copyRows(Double.self, src.pointer(Double.self) + srcOff, dst.pointer(Double.self) + dstOff)
+        // Copies move bits, so each dtype is moved as an unsigned integer of its width.
+        switch size {
+        case 8: copyRows(UInt64.self, src.pointer(UInt64.self) + srcOff, dst.pointer(UInt64.self) + dstOff)
+        case 4: copyRows(UInt32.self, src.pointer(UInt32.self) + srcOff, dst.pointer(UInt32.self) + dstOff)
+        default: copyRows(UInt8.self, src.pointer(UInt8.self) + srcOff, dst.pointer(UInt8.self) + dstOff)
         }
         var d = m - 1
         while d >= 0 {

@@ -36,6 +36,7 @@ extension Tensor {
             switch dtype {
             case .float32: run(Float.self)
             case .float64: run(Double.self)
+            default: notImplemented("matmul", dtype)
             }
         }
         return out
@@ -146,6 +147,7 @@ extension Tensor {
         switch dtype {
         case .float32: run(Float.self)
         case .float64: run(Double.self)
+        default: notImplemented("matmul", dtype)
         }
         if needsGrad(x, weight) || (bias.map { needsGrad($0) } ?? false) {
             let inputs = [x, weight] + (bias.map { [$0] } ?? [])

@@ -14,7 +14,7 @@ extension Tensor {
         let src = contiguousStrides(shape)
         let srcStrides = dims.map { src[$0] }
         let out = Tensor(storage: Storage(dtype: dtype, count: count), shape: outShape)
-        func run<T: TensorScalar>(_: T.Type) {
+        func run<T>(_: T.Type) {
             let px = storage.pointer(T.self), po = out.storage.pointer(T.self)
             let r = outShape.count, inner = outShape[r - 1], si = srcStrides[r - 1]
             var index = [Int](repeating: 0, count: r)
@@ -34,9 +34,11 @@ extension Tensor {
             }
         }
         if count > 0 {
-            switch dtype {
-            case .float32: run(Float.self)
-            case .float64: run(Double.self)
+            // A permutation moves bits: each dtype is moved as an unsigned integer of its width.
+            switch dtype.byteSize {
+            case 8: run(UInt64.self)
+            case 4: run(UInt32.self)
+            default: run(UInt8.self)
             }
         }
         if Tensor.needsGrad(self) {

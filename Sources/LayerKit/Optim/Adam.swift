@@ -75,6 +75,7 @@ public class Adam: Optimizer {
             switch p.dtype {
             case .float32: adamUpdate(Float.self, p.storage, g.storage, state, h)
             case .float64: adamUpdate(Double.self, p.storage, g.storage, state, h)
+            default: notImplemented("adam", p.dtype)
             }
             states[i] = state
         }

@@ -63,6 +63,7 @@ public final class SGD: Optimizer {
             switch p.dtype {
             case .float32: sgdUpdate(Float.self, p.storage, g.storage, buffer?.storage, h)
             case .float64: sgdUpdate(Double.self, p.storage, g.storage, buffer?.storage, h)
+            default: notImplemented("sgd", p.dtype)
             }
             if momentum != 0 { momentumBuffers[i] = buffer }
         }
