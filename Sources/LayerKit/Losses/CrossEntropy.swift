@@ -4,9 +4,13 @@ import RealModule
 /// negative log-likelihood fused into one stable pass.
 ///
 /// - `logits`: `[N, C]` (a batch) or `[C]` (one sample), unnormalised scores.
-/// - `target`: either **class indices** — a float tensor of whole numbers in `0..<C`, shape
-///   `[N]` (or `[]` for `[C]` logits) — or **class probabilities** of the logits' own shape
-///   (the gradient then also flows to the target when it requires grad).
+/// - `target`: either **class indices** in `0..<C`, shape `[N]` (or `[]` for `[C]` logits) —
+///   an `.int64` tensor as in PyTorch (`.int32` is accepted too) — or **class probabilities**
+///   of the logits' own shape (the gradient then also flows to the target when it requires grad).
+///   A *float* tensor of whole numbers of the index shape also keeps working as class indices
+///   (LayerKit's convention before it had integer tensors; PyTorch would read a float target
+///   as probabilities and refuse the shape). A fractional value stops with a message saying to
+///   pass int64 indices; a `.bool` target stops.
 /// - `reduction`: `.mean` averages over the batch, `.sum` adds, `.none` returns one loss per sample.
 /// - `labelSmoothing`: ε in `[0, 1]`; the target becomes `(1 − ε)·target + ε/C`, as in PyTorch.
 ///
@@ -21,6 +25,7 @@ public func crossEntropy(
     _ logits: Tensor, target: Tensor, reduction: Reduction = .mean, labelSmoothing: Double = 0
 ) -> Tensor {
     let op = "cross_entropy"
+    if !logits.dtype.isFloatingPoint { notImplemented("log_softmax", logits.dtype) }
     guard logits.rank == 1 || logits.rank == 2 else {
         opError(op, "expected logits of shape [N, C] or [C], got \(logits.shape)")
     }
@@ -56,15 +61,27 @@ public func crossEntropy(
         }
         opError(op, "target of shape \(target.shape) is neither class indices of shape \(indexShape) nor class probabilities of shape \(logits.shape) (logits \(logits.shape))")
     }
+    if target.dtype == .bool || target.dtype == .uint8 {
+        opError(op, "expected scalar type Long for class indices but found \(target.dtype.scalarTypeName) (target \(target.shape))")
+    }
     var classes = [Int](repeating: 0, count: n)
-    for (i, v) in target.doubles().enumerated() {
-        guard v.rounded() == v else {
-            opError(op, "Target \(v) at position \(i) is not a class index (a whole number); logits \(logits.shape), target \(target.shape)")
+    if target.dtype.isFloatingPoint {
+        for (i, v) in target.doubles().enumerated() {
+            guard v.rounded() == v else {
+                opError(op, "Target \(v) at position \(i) is not a class index (a whole number); pass class indices as an int64 tensor (Tensor([Int]) or target.to(.int64)); logits \(logits.shape), target \(target.shape)")
+            }
+            guard v >= 0 && v < Double(c) else {
+                opError(op, "Target \(Int(exactly: v).map(String.init) ?? "\(v)") is out of bounds: logits \(logits.shape) have \(c) classes (target \(target.shape))")
+            }
+            classes[i] = Int(v)
         }
-        guard v >= 0 && v < Double(c) else {
-            opError(op, "Target \(Int(exactly: v).map(String.init) ?? "\(v)") is out of bounds: logits \(logits.shape) have \(c) classes (target \(target.shape))")
+    } else {
+        for (i, v) in target.ints().enumerated() {
+            guard v >= 0 && v < c else {
+                opError(op, "Target \(v) is out of bounds: logits \(logits.shape) have \(c) classes (target \(target.shape))")
+            }
+            classes[i] = v
         }
-        classes[i] = Int(v)
     }
     let x = logits.detach()
     let f = CrossEntropyForward(x, n: n, c: c)

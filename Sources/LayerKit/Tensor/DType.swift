@@ -40,6 +40,10 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
     /// The name PyTorch prints: `torch.float32`.
     public var description: String { "torch.\(rawValue)" }
 
+    /// Whether PyTorch prints a tensor of this dtype without `dtype=` (the default float,
+    /// int64 and bool).
+    var printsWithoutName: Bool { self == .float32 || self == .int64 || self == .bool }
+
     /// PyTorch's C++ scalar-type name, used in its error messages ("not implemented for 'Long'").
     var scalarTypeName: String {
         switch self {
