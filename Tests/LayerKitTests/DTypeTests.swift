@@ -302,3 +302,25 @@ struct DTypeTests {
         #expect(stderr.contains("int64"), "\(stderr)")
     }
 }
+
+/// Messages fixed after a reading of the code (issue 12).
+@Suite("Error messages name the right op and dimension")
+struct MessageFixTests {
+    @Test("min of an empty tensor says min, not max")
+    func minSaysMin() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([0]).min()
+        }
+        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(stderr.contains("LayerKit.min:") && !stderr.contains("max"), "\(stderr)")
+    }
+
+    @Test("A ragged nested literal names the dimension where lengths differ")
+    func raggedLiteralDimension() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let _: Tensor = [[[1, 2], [3, 4]], [[5, 6], [7, 8, 9]]]
+        }
+        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(stderr.contains("expected sequence of length 2 at dim 2 (got 3)"), "\(stderr)")
+    }
+}

@@ -486,11 +486,12 @@ func temporaryDirectory() throws -> URL {
     return url
 }
 
-/// Runs `python3` with `arguments`; stdout and stderr as text.
+/// Runs Python with `arguments` — `$LAYERKIT_PYTHON` when set (e.g. a virtualenv with
+/// safetensors), else `python3` from `PATH`; stdout and stderr as text.
 func runPython(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
+    process.arguments = [ProcessInfo.processInfo.environment["LAYERKIT_PYTHON"] ?? "python3"] + arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

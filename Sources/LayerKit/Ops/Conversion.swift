@@ -35,17 +35,16 @@ extension Tensor {
     /// without recording: PyTorch's `with no_grad(): p.copy_(source)`.
     public final func copy(from source: Tensor) {
         if source.shape == shape && source.dtype == dtype {
-            storage.raw.copyMemory(from: source.storage.raw, byteCount: count * dtype.byteSize)
+            storage.assign(from: source.storage)
         } else {
-            let b = source.expand(shape).to(dtype)
-            storage.raw.copyMemory(from: b.storage.raw, byteCount: count * dtype.byteSize)
+            storage.assign(from: source.expand(shape).to(dtype).storage)
         }
     }
 
     /// Sets every element to `value`, in place and without recording.
     public final func fill(_ value: Double) {
         if value == 0 && value.sign == .plus {
-            storage.raw.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize)
+            storage.zero()
             return
         }
         fillKernel(storage, value)

@@ -128,6 +128,29 @@ extension Double: TensorScalar {
     }
 }
 
+/// `C[i] ← op(A[i])·op(B[i]) + β·C[i]` for `batch` row-major matrices through CBLAS
+/// `sgemm`/`dgemm` (strides in elements between the batch's matrices; 0 reuses one operand).
+/// All four storages share a float dtype; `k > 0`.
+func gemmKernel(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, batch: Int,
+    a: Storage, strideA: Int, lda: Int, b: Storage, strideB: Int, ldb: Int,
+    beta: Double, c: Storage, ldc: Int
+) {
+    func run<T: TensorScalar>(_: T.Type) {
+        let pa = a.pointer(T.self), pb = b.pointer(T.self), pc = c.pointer(T.self)
+        for i in 0..<batch {
+            T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+                   a: pa + i * strideA, lda: lda, b: pb + i * strideB, ldb: ldb,
+                   beta: T(beta), c: pc + i * m * n, ldc: ldc)
+        }
+    }
+    switch c.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: notImplemented("matmul", c.dtype)
+    }
+}
+
 /// A one-time 512×512×16 `sgemm` (about 1 ms) before the first sizeable float32 product.
 ///
 /// Measured with Debian's OpenBLAS 0.3.21 on this machine (AMD EPYC, Zen kernels): on one

@@ -100,6 +100,51 @@ final class Storage {
         }
     }
 
+    /// Storage holding `values` converted to `dtype`.
+    convenience init(_ values: [Double], dtype: DType) {
+        self.init(dtype: dtype, count: values.count)
+        if dtype == .float64 {
+            values.withUnsafeBufferPointer { pointer(Double.self).update(from: $0.baseAddress!, count: values.count) }
+        } else {
+            for i in values.indices { set(i, double: values[i]) }
+        }
+    }
+
+    /// The values as `Float`.
+    func floats() -> [Float] {
+        dtype == .float32 ? Array(buffer(Float.self)) : (0..<count).map { Float(double(at: $0)) }
+    }
+
+    /// The values as `Double`.
+    func doubles() -> [Double] {
+        dtype == .float64 ? Array(buffer(Double.self)) : (0..<count).map(double(at:))
+    }
+
+    /// Overwrites every element with `source`'s (same dtype and count).
+    func assign(from source: Storage) {
+        precondition(source.dtype == dtype && source.count == count, "Storage.assign between different layouts")
+        raw.copyMemory(from: source.raw, byteCount: count * dtype.byteSize)
+    }
+
+    /// Sets every byte to zero (0, +0.0 and false in every dtype).
+    func zero() {
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize)
+    }
+
+    /// Fills this storage with copies of `row` (same dtype; `count` a multiple of its count):
+    /// copy it once, then double the filled prefix until the buffer is full.
+    func tile(from row: Storage) {
+        let rowBytes = row.count * dtype.byteSize, total = count * dtype.byteSize
+        guard total > 0 else { return }
+        raw.copyMemory(from: row.raw, byteCount: rowBytes)
+        var filled = rowBytes
+        while filled < total {
+            let step = Swift.min(filled, total - filled)
+            (raw + filled).copyMemory(from: raw, byteCount: step)
+            filled += step
+        }
+    }
+
     /// A new storage holding the same values, converted to `dtype` if it differs.
     func copy(as dtype: DType? = nil) -> Storage {
         let target = dtype ?? self.dtype

@@ -70,13 +70,7 @@ public class Tensor: ExpressibleByArrayLiteral {
     ) {
         let shape = shape ?? [values.count]
         Tensor.checkCount(values.count, shape)
-        let storage = Storage(dtype: dtype, count: values.count)
-        if dtype == .float64 {
-            values.withUnsafeBufferPointer { storage.pointer(Double.self).update(from: $0.baseAddress!, count: values.count) }
-        } else {
-            for i in values.indices { storage.set(i, double: values[i]) }
-        }
-        self.init(storage: storage, shape: shape)
+        self.init(storage: Storage(values, dtype: dtype), shape: shape)
         self.requiresGrad = requiresGrad
     }
 
@@ -134,20 +128,10 @@ public class Tensor: ExpressibleByArrayLiteral {
     // MARK: Reading values back
 
     /// The values, row-major, as `Float`.
-    public final func floats() -> [Float] {
-        switch dtype {
-        case .float32: return Array(storage.buffer(Float.self))
-        default: return (0..<count).map { Float(storage.double(at: $0)) }
-        }
-    }
+    public final func floats() -> [Float] { storage.floats() }
 
     /// The values, row-major, as `Double`.
-    public final func doubles() -> [Double] {
-        switch dtype {
-        case .float64: return Array(storage.buffer(Double.self))
-        default: return (0..<count).map(storage.double(at:))
-        }
-    }
+    public final func doubles() -> [Double] { storage.doubles() }
 
     /// The values, row-major, as `Int` (floats truncate toward zero, as `.to(.int64)`).
     ///
@@ -183,8 +167,12 @@ public class Tensor: ExpressibleByArrayLiteral {
         }
     }
 
-    /// The element at a row-major flat index, as `Double`.
-    final subscript(flat i: Int) -> Double { storage.double(at: i) }
+    /// The element at a row-major flat index, as `Double`; setting writes in place, converted
+    /// to the dtype, recording nothing (as gradCheck's perturbations need).
+    final subscript(flat i: Int) -> Double {
+        get { storage.double(at: i) }
+        set { storage.set(i, double: newValue) }
+    }
 
     final func normalizedAxis(_ axis: Int, op: String, rank r: Int? = nil) -> Int {
         let r = r ?? rank
