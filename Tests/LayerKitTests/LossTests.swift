@@ -96,7 +96,7 @@ struct LossTests {
 
     @Test("huge logits give finite losses and gradients (the row maximum is subtracted)")
     func hugeLogitsAreStable() {
-        for dtype in DType.allCases {
+        for dtype in DType.allCases where dtype.isFloatingPoint {
             let logits = Tensor([1e4, -1e4, 0, 1e4 - 1, 5e3, 1e4, -3e4, 2e4], shape: [2, 4], dtype: dtype, requiresGrad: true)
             let loss = crossEntropy(logits, target: Tensor([3, 1]))
             // Row 0: lse = 1e4 + log(1 + e⁻¹); row 1: lse ≈ 2e4, target logit 1e4 → loss 1e4.

@@ -67,13 +67,18 @@ struct SafetensorsTests {
         #expect(try Safetensors.decode(Data(expected)).first?.1.floats() == [0, 1, 2, 3, 4, 5])
     }
 
-    @Test("A dtype LayerKit cannot hold is a clear error naming the tensor")
+    @Test("A dtype LayerKit cannot hold is a clear error naming the tensor; skipUnsupported gets the rest")
     func unsupportedDType() throws {
         let error = #expect(throws: SafetensorsError.self) {
-            try Safetensors.load(from: try fixtureFile("st_int64"))
+            try Safetensors.load(from: try fixtureFile("dt_int16"))
         }
-        #expect(error == .unsupportedDType(tensor: "ids", dtype: "I64"))
-        #expect(error?.description.contains("\"ids\"") == true && error?.description.contains("I64") == true)
+        #expect(error == .unsupportedDType(tensor: "short", dtype: "I16"))
+        #expect(error?.description.contains("\"short\"") == true && error?.description.contains("skipUnsupported") == true)
+        let rest = try Safetensors.load(from: try fixtureFile("dt_int16"), skipUnsupported: true)
+        #expect(rest.map(\.0) == ["x"] && rest[0].1.floats() == [1, 1])
+        // numpy's int64 file, once refused whole, now loads as int64.
+        let ids = try Safetensors.load(from: try fixtureFile("st_int64"))
+        #expect(ids.map(\.0) == ["ids", "x"] && ids[0].1.dtype == .int64 && ids[0].1.ints() == [0, 1, 2])
     }
 
     @Test("Half-precision corner cases widen exactly: infinities, NaN, subnormals")
@@ -299,8 +304,8 @@ struct SafetensorsTests {
               .metadataNotObject),
             d("conflicting duplicate key",
               #"{"w":{"dtype":"U8","shape":[8],"data_offsets":[0,8]},"w":{\#(ok)}}"#, eight, .duplicateKey("w")),
-            d("unsupported dtype", entry(#""dtype":"I32","shape":[2],"data_offsets":[0,8]"#), eight,
-              .unsupportedDType(tensor: "w", dtype: "I32")),
+            d("unsupported dtype", entry(#""dtype":"I16","shape":[4],"data_offsets":[0,8]"#), eight,
+              .unsupportedDType(tensor: "w", dtype: "I16")),
         ]
     }()
 
@@ -451,7 +456,7 @@ struct SafetensorsTests {
 // MARK: Helpers
 
 /// A committed `.safetensors` fixture.
-private func fixtureFile(_ name: String) throws -> URL {
+func fixtureFile(_ name: String) throws -> URL {
     try #require(Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures"),
                  "fixture \(name).safetensors is missing")
 }
@@ -475,17 +480,18 @@ private func floatBytes(_ values: [Float]) -> [UInt8] {
     values.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) } }
 }
 
-private func temporaryDirectory() throws -> URL {
+func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("layerkit-st-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
 
-/// Runs `python3` with `arguments`; stdout and stderr as text.
-private func runPython(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs Python with `arguments` — `$LAYERKIT_PYTHON` when set (e.g. a virtualenv with
+/// safetensors), else `python3` from `PATH`; stdout and stderr as text.
+func runPython(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
+    process.arguments = [ProcessInfo.processInfo.environment["LAYERKIT_PYTHON"] ?? "python3"] + arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

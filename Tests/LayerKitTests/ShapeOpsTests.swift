@@ -276,7 +276,7 @@ struct ShapeOpsTests {
 
     @Test("Outputs keep the input dtype; concat promotes mixed dtypes")
     func dtypes() {
-        for dtype in DType.allCases {
+        for dtype in [DType.float32, .float64, .int64, .int32] {
             let x = Tensor.arange(24, dtype: dtype).reshape(2, 3, 4)
             let outs: [Tensor] = [
                 x.narrow(axis: 1, start: 0, length: 2), x.select(axis: 0, index: 1), x[1], x[.all, 1..<3],
@@ -301,7 +301,7 @@ struct ShapeOpsTests {
     func runLengths() {
         // arange values are their own flat index, so the expected slice follows from the
         // index formula; the three boxes hit the memcpy, short-run and strided-element paths.
-        for dtype in DType.allCases {
+        for dtype in [DType.float32, .float64, .int64, .int32] {
             let x = Tensor.arange(3 * 40 * 50, dtype: dtype).reshape(3, 40, 50)
             for (lo, hi) in [(2, 48), (10, 13), (7, 8)] {
                 let got = x[.all, 5..<30, lo..<hi]

@@ -86,13 +86,8 @@ extension Tensor {
         return order
     }
 
-    /// Adds `g` into this leaf's `grad`, in place once a gradient exists (PyTorch accumulates).
-    final func accumulateGrad(_ g: Tensor) {
-        var g = g
-        accumulateGrad(taking: &g)
-    }
-
-    /// `accumulateGrad`, adopting `g` itself as the gradient (no copy) when the caller's
+    /// Adds `g` into this leaf's `grad`, in place once a gradient exists (PyTorch accumulates),
+    /// adopting `g` itself as the gradient (no copy) when the caller's
     /// reference is the only one to it and to its buffer.
     final func accumulateGrad(taking g: inout Tensor) {
         if g.dtype != dtype { g = g.to(dtype) }

@@ -38,9 +38,6 @@ final class Node {
         i == 0 ? input0! : i == 1 ? input1! : more[i - 2]
     }
 
-    /// The inputs, in order.
-    var inputs: [Tensor] { (0..<inputCount).map(input) }
-
     var isReleased: Bool { vjp == nil }
 
     func release() {

@@ -95,14 +95,13 @@ public func gradCheck(
     let outCount = evaluate().count
     var numerical: [[[Double]]] = xs.map { x in Array(repeating: [Double](repeating: 0, count: outCount), count: x.count) }
     for (i, x) in xs.enumerated() {
-        let p = x.storage.pointer(Double.self)
         for j in 0..<x.count {
-            let orig = p[j]
-            p[j] = orig + eps
+            let orig = x[flat: j]
+            x[flat: j] = orig + eps
             let plus = evaluate()
-            p[j] = orig - eps
+            x[flat: j] = orig - eps
             let minus = evaluate()
-            p[j] = orig
+            x[flat: j] = orig
             for o in 0..<outCount { numerical[i][j][o] = (plus[o] - minus[o]) / (2 * eps) }
         }
     }

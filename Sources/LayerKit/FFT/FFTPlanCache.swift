@@ -43,6 +43,7 @@ final class FFTPlan: @unchecked Sendable {
             switch dtype {
             case .float64: fftw_destroy_plan(handle)
             case .float32: fftwf_destroy_plan(handle)
+            default: break  // plans exist for float dtypes only
             }
         }
     }
@@ -153,6 +154,7 @@ enum FFTPlanCache {
                 fftwf_plan_many_dft_c2r(
                     1, &n, batch32, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)), nil, 1, half32,
                     output.assumingMemoryBound(to: Float.self), nil, 1, n32, flags)
+            default: nil  // no FFT of integer dtypes; fails below naming the key
             }
             return Int(bitPattern: plan)
         }
@@ -244,6 +246,7 @@ enum FFTW {
             case .float32:
                 fftwf_execute_dft_r2c(plan.handle, input.assumingMemoryBound(to: Float.self),
                                       UnsafeMutablePointer<fftwf_complex>(OpaquePointer(output)))
+            default: notImplemented("fft_r2c", dtype)
             }
         }
     }
@@ -271,6 +274,7 @@ enum FFTW {
             case .float32:
                 fftwf_execute_dft_c2r(plan.handle, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)),
                                       output.assumingMemoryBound(to: Float.self))
+            default: notImplemented("fft_c2r", dtype)
             }
         }
     }

@@ -11,10 +11,19 @@ import Darwin
 /// `safetensors` packages read and write (`safetensors.torch.save_file`, `load_file`).
 ///
 /// A file is an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
-/// shape and byte range, then the tensors' bytes, row-major and little-endian. LayerKit writes
-/// `.float32` tensors as `F32` and `.float64` as `F64`; it reads `F32`, `F64`, and `F16`/`BF16`
-/// (widened to `.float32`). Other dtypes (integers, booleans, FP8) throw
-/// ``SafetensorsError/unsupportedDType(tensor:dtype:)`` naming the tensor.
+/// shape and byte range, then the tensors' bytes, row-major and little-endian.
+///
+/// | safetensors | LayerKit |
+/// |---|---|
+/// | `F32`, `F64` | `.float32`, `.float64` (both ways) |
+/// | `I64`, `I32`, `U8`, `BOOL` | `.int64`, `.int32`, `.uint8`, `.bool` (both ways) |
+/// | `F16`, `BF16` | read as `.float32` |
+/// | `C64` (`torch.cfloat`) | read as `.float32` with a trailing axis of 2 (real, imaginary), like `torch.view_as_real`; written from such a tensor when its name is in `complex:` |
+/// | `C128` | the same in float64 (LayerKit's own files: Python's `safetensors` has no complex128) |
+///
+/// Other dtypes (`I8`, `I16`, `U16`, `U32`, `U64`, FP8, FP4) throw
+/// ``SafetensorsError/unsupportedDType(tensor:dtype:)`` naming the tensor; pass
+/// `skipUnsupported: true` to get the rest of the file instead.
 ///
 /// Reading validates everything — header length, UTF-8, JSON, every field's type, shapes,
 /// offsets tiling the data block exactly — and throws a ``SafetensorsError`` for any damage;
@@ -42,8 +51,15 @@ public enum Safetensors {
     ///
     /// - Throws: ``SafetensorsError/duplicateName(_:)`` or ``SafetensorsError/reservedName(_:)``
     ///   for bad names, ``SafetensorsError/writeFailed(path:reason:)`` when the file cannot be written.
-    public static func save(_ tensors: [(String, Tensor)], to url: URL, metadata: [String: String]? = nil) throws {
-        try writeAtomically(try encode(tensors, metadata: metadata), to: url)
+    ///
+    /// `complex` names float tensors with a trailing axis of 2 to store as complex numbers
+    /// (`C64` from float32, `C128` from float64), PyTorch's `cfloat` weights:
+    ///
+    ///     try Safetensors.save([("weights", w)], to: url, complex: ["weights"])   // w: [in, out, modes, 2]
+    public static func save(
+        _ tensors: [(String, Tensor)], to url: URL, metadata: [String: String]? = nil, complex: Set<String> = []
+    ) throws {
+        try writeAtomically(try encode(tensors, metadata: metadata, complex: complex), to: url)
     }
 
     /// Writes a dictionary of tensors to `url`, sorted by name (as Python's `save_file` does
@@ -61,8 +77,11 @@ public enum Safetensors {
     ///     for (name, tensor) in try Safetensors.load(from: url) { print(name, tensor.shape) }
     ///
     /// - Throws: ``SafetensorsError`` naming what is wrong with the file.
-    public static func load(from url: URL) throws -> [(String, Tensor)] {
-        try loadWithMetadata(from: url).tensors
+    ///
+    /// With `skipUnsupported`, tensors of a dtype LayerKit does not hold (`I16`, `F8_E4M3` …)
+    /// are left out instead of failing the whole load; everything else still throws.
+    public static func load(from url: URL, skipUnsupported: Bool = false) throws -> [(String, Tensor)] {
+        try loadWithMetadata(from: url, skipUnsupported: skipUnsupported).tensors
     }
 
     /// The tensors stored in the file at `url`, ordered by position, and its `__metadata__`
@@ -70,14 +89,16 @@ public enum Safetensors {
     ///
     ///     let (tensors, metadata) = try Safetensors.loadWithMetadata(from: url)
     ///     print(metadata?["format"] ?? "-")   // "pt" for files written by safetensors.torch
-    public static func loadWithMetadata(from url: URL) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
+    public static func loadWithMetadata(
+        from url: URL, skipUnsupported: Bool = false
+    ) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw SafetensorsError.readFailed(path: url.path, reason: error.localizedDescription)
         }
-        return try decodeWithMetadata(data)
+        return try decodeWithMetadata(data, skipUnsupported: skipUnsupported)
     }
 
     // MARK: In memory
@@ -87,8 +108,12 @@ public enum Safetensors {
     ///     let bytes = try Safetensors.encode([("x", x)])
     ///
     /// - Throws: ``SafetensorsError/duplicateName(_:)`` when a name repeats,
-    ///   ``SafetensorsError/reservedName(_:)`` for a tensor called `__metadata__`.
-    public static func encode(_ tensors: [(String, Tensor)], metadata: [String: String]? = nil) throws -> Data {
+    ///   ``SafetensorsError/reservedName(_:)`` for a tensor called `__metadata__`,
+    ///   ``SafetensorsError/notComplex(tensor:shape:dtype:)`` for a `complex` name whose tensor is
+    ///   not floating-point with a trailing axis of 2.
+    public static func encode(
+        _ tensors: [(String, Tensor)], metadata: [String: String]? = nil, complex: Set<String> = []
+    ) throws -> Data {
         var seen = Set<String>(minimumCapacity: tensors.count)
         var entries: [(name: String, dtype: String, shape: [Int], begin: Int, end: Int)] = []
         entries.reserveCapacity(tensors.count)
@@ -96,23 +121,25 @@ public enum Safetensors {
         for (name, tensor) in tensors {
             if name == SafetensorsHeader.metadataKey { throw SafetensorsError.reservedName(name) }
             if !seen.insert(name).inserted { throw SafetensorsError.duplicateName(name) }
+            var shape = tensor.shape
+            let isComplex = complex.contains(name)
+            if isComplex {
+                guard tensor.dtype.isFloatingPoint, shape.last == 2 else {
+                    throw SafetensorsError.notComplex(tensor: name, shape: shape, dtype: tensor.dtype.rawValue)
+                }
+                shape.removeLast()
+            }
             let byteCount = tensor.count * tensor.dtype.byteSize
-            entries.append((name, SafetensorsDType.name(of: tensor.dtype), tensor.shape, offset, offset + byteCount))
+            let dtype = SafetensorsDType.of(tensor.dtype, complex: isComplex)
+            entries.append((name, dtype.rawValue, shape, offset, offset + byteCount))
             offset += byteCount
         }
-        let header = headerBytes(entries, metadata: metadata)
-        let total = 8 + header.count + offset
-        // One uninitialised allocation, filled by memcpy and handed to Data without a copy.
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 16)
-        buffer.storeBytes(of: UInt64(header.count).littleEndian, as: UInt64.self)
-        header.withUnsafeBytes { buffer.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        var position = 8 + header.count
-        for (_, tensor) in tensors {
-            copyLittleEndian(
-                from: tensor.storage.raw, to: buffer + position, count: tensor.count, elementSize: tensor.dtype.byteSize)
-            position += tensor.count * tensor.dtype.byteSize
-        }
-        return Data(bytesNoCopy: buffer, count: total, deallocator: .custom { pointer, _ in pointer.deallocate() })
+        var header = headerBytes(entries, metadata: metadata)
+        var prefix = [UInt8](repeating: 0, count: 8)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix.replaceSubrange(0..<8, with: $0) }
+        prefix.append(contentsOf: header)
+        header = []
+        return packedLittleEndian(prefix: prefix, tensors.map(\.1))
     }
 
     /// The safetensors file image of a dictionary of tensors, sorted by name.
@@ -125,13 +152,15 @@ public enum Safetensors {
     ///     let tensors = try Safetensors.decode(try Data(contentsOf: url))
     ///
     /// - Throws: ``SafetensorsError`` for any malformed input; never crashes.
-    public static func decode(_ data: Data) throws -> [(String, Tensor)] {
-        try decodeWithMetadata(data).tensors
+    public static func decode(_ data: Data, skipUnsupported: Bool = false) throws -> [(String, Tensor)] {
+        try decodeWithMetadata(data, skipUnsupported: skipUnsupported).tensors
     }
 
     /// The tensors in a safetensors file image, ordered by position, and its `__metadata__`.
-    public static func decodeWithMetadata(_ data: Data) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
-        try data.withUnsafeBytes { try decodeImage($0) }
+    public static func decodeWithMetadata(
+        _ data: Data, skipUnsupported: Bool = false
+    ) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
+        try data.withUnsafeBytes { try decodeImage($0, skipUnsupported: skipUnsupported) }
     }
 
     // MARK: Atomic write
@@ -140,10 +169,13 @@ public enum Safetensors {
     ///
     /// `rename(2)` is the atomic step: readers see the old file or the new one, never a mix.
     /// `FileManager.moveItem` refuses to overwrite, and `replaceItemAt` swaps the two files on
-    /// Linux (leaving the old one at the temporary path), so the rename is done directly. The
-    /// temporary file is written with `open`/`write` rather than `Data.write`, which fsyncs and
-    /// makes a save ~6× slower; like Python's `save_file`, this does not fsync, so the new file
-    /// is atomic for every reader but not guaranteed durable across a power loss.
+    /// Linux (leaving the old one at the temporary path), so the rename is done directly.
+    ///
+    /// Durability: the temporary file is `fsync`ed before the rename (so a crash cannot leave
+    /// a zero-length or partial file under the final name), and the directory is `fsync`ed
+    /// before (so the temporary file's entry exists) and after the rename (so the new name
+    /// survives a crash). A directory that cannot be opened or synced (some file systems) is
+    /// skipped: the rename is still atomic for every reader.
     static func writeAtomically(_ data: Data, to url: URL) throws {
         guard url.isFileURL else {
             throw SafetensorsError.writeFailed(path: url.absoluteString, reason: "not a file URL")
@@ -168,11 +200,32 @@ public enum Safetensors {
                 }
             }
         }
+        if failure == 0 && fsyncRetrying(fd) != 0 { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
+        let directory = target.deletingLastPathComponent().path
+        if failure == 0 { syncDirectory(directory) }
         if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        if failure == 0 { syncDirectory(directory) }
         if failure != 0 {
             try? FileManager.default.removeItem(atPath: temporary)
             throw SafetensorsError.writeFailed(path: path, reason: String(cString: strerror(failure)))
         }
+    }
+
+    /// `fsync(fd)`, retried on `EINTR`; 0 on success.
+    private static func fsyncRetrying(_ fd: Int32) -> Int32 {
+        while true {
+            let r = fsync(fd)
+            if r == 0 || errno != EINTR { return r }
+        }
+    }
+
+    /// Flushes a directory's entries to disk where the platform allows it (best effort: some
+    /// file systems refuse to open or sync a directory).
+    private static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsyncRetrying(fd)
+        close(fd)
     }
 }

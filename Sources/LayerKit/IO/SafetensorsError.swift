@@ -37,8 +37,10 @@ public enum SafetensorsError: Error, CustomStringConvertible, LocalizedError, Ha
     case wrongFieldType(tensor: String, field: String, expected: String)
     /// The dtype is not one the safetensors format defines.
     case unknownDType(tensor: String, dtype: String)
-    /// The dtype is valid safetensors but LayerKit cannot hold it (integers, booleans, FP8 …).
+    /// The dtype is valid safetensors but LayerKit cannot hold it (I8, I16, U16, U32, U64, FP8, FP4).
     case unsupportedDType(tensor: String, dtype: String)
+    /// A tensor named in `complex:` is not a float tensor with a trailing axis of 2.
+    case notComplex(tensor: String, shape: [Int], dtype: String)
     /// The shape has a negative dimension.
     case negativeDimension(tensor: String, shape: [Int])
     /// The shape's element or byte count does not fit in a 64-bit integer.
@@ -103,7 +105,9 @@ public enum SafetensorsError: Error, CustomStringConvertible, LocalizedError, Ha
         case .unknownDType(let t, let dtype):
             return "tensor \(quoted(t)): unknown dtype \(quoted(dtype))"
         case .unsupportedDType(let t, let dtype):
-            return "tensor \(quoted(t)): unsupported dtype \(dtype) (LayerKit reads F32, F64, and F16/BF16 as float32)"
+            return "tensor \(quoted(t)): unsupported dtype \(dtype) (LayerKit reads F32, F64, I64, I32, U8, BOOL, F16/BF16 as float32, C64/C128 as float pairs; load with skipUnsupported: true to get the other tensors)"
+        case .notComplex(let t, let shape, let dtype):
+            return "tensor \(quoted(t)): cannot be saved as complex: expected a float32 or float64 tensor with a trailing axis of 2 (real, imaginary), got \(dtype) of shape \(shape)"
         case .negativeDimension(let t, let shape):
             return "tensor \(quoted(t)): shape \(shape) has a negative dimension"
         case .shapeOverflow(let t):

@@ -20,6 +20,9 @@ enum SafetensorsDType: String, CaseIterable {
     case i16 = "I16", u16 = "U16", f16 = "F16", bf16 = "BF16"
     case i32 = "I32", u32 = "U32", f32 = "F32"
     case c64 = "C64", f64 = "F64", i64 = "I64", u64 = "U64"
+    /// Complex float64 pairs. Not in the reference format (Python's `safetensors` 0.8 has no
+    /// complex128); read and written by LayerKit for its own files only.
+    case c128 = "C128"
 
     var bitCount: Int {
         switch self {
@@ -29,14 +32,34 @@ enum SafetensorsDType: String, CaseIterable {
         case .i16, .u16, .f16, .bf16: return 16
         case .i32, .u32, .f32: return 32
         case .c64, .f64, .i64, .u64: return 64
+        case .c128: return 128
         }
     }
 
-    /// The safetensors name of a LayerKit dtype (what `save` writes).
-    static func name(of dtype: DType) -> String {
+    /// The LayerKit dtype a tensor of this safetensors dtype loads as (complex types as their
+    /// real parts' dtype, with a trailing axis of 2), or nil when LayerKit has none.
+    var layerKitDType: DType? {
+        switch self {
+        case .f32, .f16, .bf16, .c64: return .float32
+        case .f64, .c128: return .float64
+        case .i64: return .int64
+        case .i32: return .int32
+        case .u8: return .uint8
+        case .bool: return .bool
+        default: return nil
+        }
+    }
+
+    /// The safetensors dtype of a LayerKit dtype (what `save` writes); with `complex`, the
+    /// complex type whose (real, imaginary) pairs a float tensor's trailing axis of 2 holds.
+    static func of(_ dtype: DType, complex: Bool = false) -> SafetensorsDType {
         switch dtype {
-        case .float32: return SafetensorsDType.f32.rawValue
-        case .float64: return SafetensorsDType.f64.rawValue
+        case .float32: return complex ? .c64 : .f32
+        case .float64: return complex ? .c128 : .f64
+        case .int64: return .i64
+        case .int32: return .i32
+        case .uint8: return .u8
+        case .bool: return .bool
         }
     }
 }
@@ -175,7 +198,9 @@ extension Safetensors {
     // MARK: Reading
 
     /// Parses and validates a whole file image; the tensors come back ordered by data offset.
-    static func decodeImage(_ raw: UnsafeRawBufferPointer) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
+    static func decodeImage(
+        _ raw: UnsafeRawBufferPointer, skipUnsupported: Bool = false
+    ) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
         guard raw.count >= 8 else { throw SafetensorsError.fileTooShort(byteCount: raw.count) }
         let headerLength = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
         guard headerLength <= UInt64(maxHeaderByteCount) else {
@@ -192,6 +217,7 @@ extension Safetensors {
         var tensors: [(String, Tensor)] = []
         tensors.reserveCapacity(header.entries.count)
         for entry in header.entries {
+            if skipUnsupported && entry.dtype.layerKitDType == nil { continue }
             tensors.append((entry.name, try makeTensor(entry, bytes: base + entry.begin)))
         }
         return (tensors, header.metadata)
@@ -281,34 +307,31 @@ extension Safetensors {
         }
     }
 
-    /// A tensor holding a validated entry's bytes: F32/F64 copied whole, F16/BF16 widened to float32.
+    /// A tensor holding a validated entry's bytes: F32/F64 and the integer and bool types
+    /// copied whole, F16/BF16 widened to float32, C64/C128 as float32/float64 with a trailing
+    /// axis of 2 (real, imaginary), like `torch.view_as_real`.
     static func makeTensor(_ entry: SafetensorsEntry, bytes: UnsafeRawPointer) throws -> Tensor {
         let count = try entry.sizes().elements
-        let storage: Storage
-        switch entry.dtype {
-        case .f32:
-            storage = Storage(dtype: .float32, count: count)
-            copyLittleEndian(from: bytes, to: storage.raw, count: count, elementSize: 4)
-        case .f64:
-            storage = Storage(dtype: .float64, count: count)
-            copyLittleEndian(from: bytes, to: storage.raw, count: count, elementSize: 8)
-        case .f16, .bf16:
-            storage = Storage(dtype: .float32, count: count)
-            let out = storage.pointer(Float.self)
-            if entry.dtype == .f16 {
-                for i in 0..<count {
-                    out[i] = floatFromHalf(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self)))
-                }
-            } else {
-                for i in 0..<count {
-                    let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self))
-                    out[i] = Float(bitPattern: UInt32(bits) << 16)  // bfloat16 is float32's top half
-                }
-            }
-        default:
+        guard let dtype = entry.dtype.layerKitDType else {
             throw SafetensorsError.unsupportedDType(tensor: entry.name, dtype: entry.dtype.rawValue)
         }
-        return Tensor(storage: storage, shape: entry.shape)
+        switch entry.dtype {
+        case .f16, .bf16:
+            let values = (0..<count).map { i -> Float in
+                let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self))
+                // bfloat16 is float32's top half.
+                return entry.dtype == .f16 ? floatFromHalf(bits) : Float(bitPattern: UInt32(bits) << 16)
+            }
+            return Tensor(values, shape: entry.shape)
+        case .c64, .c128:
+            let t = Tensor.fromLittleEndian(bytes, count: 2 * count, shape: entry.shape + [2], dtype: dtype)
+            return t
+        case .bool:
+            // Any non-zero byte is true, as numpy reads it; stored as 0/1.
+            return Tensor.fromLittleEndian(bytes, count: count, shape: entry.shape, dtype: .uint8).to(.bool)
+        default:
+            return Tensor.fromLittleEndian(bytes, count: count, shape: entry.shape, dtype: dtype)
+        }
     }
 
     // MARK: Writing
@@ -372,22 +395,6 @@ extension Safetensors {
         }
         out += "\""
     }
-}
-
-/// Copies `count` elements of `elementSize` bytes, converting between host order and the
-/// format's little-endian order (a plain `memcpy` on little-endian hosts, i.e. all supported ones).
-@inline(__always)
-func copyLittleEndian(from src: UnsafeRawPointer, to dst: UnsafeMutableRawPointer, count: Int, elementSize: Int) {
-    #if _endian(little)
-    dst.copyMemory(from: src, byteCount: count * elementSize)
-    #else
-    for i in 0..<count {
-        for j in 0..<elementSize {
-            dst.storeBytes(of: src.load(fromByteOffset: i * elementSize + elementSize - 1 - j, as: UInt8.self),
-                           toByteOffset: i * elementSize + j, as: UInt8.self)
-        }
-    }
-    #endif
 }
 
 /// An IEEE half-precision bit pattern widened to `Float` (exact: every half is a float).

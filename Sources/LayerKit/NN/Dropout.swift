@@ -31,7 +31,7 @@ public final class Dropout: Module {
     public override func forward(_ x: Tensor) -> Tensor {
         guard isTraining, p > 0 else { return x }
         if p == 1 { return x * Tensor.zeros(x.shape, dtype: x.dtype) }
-        let keep = Tensor.rand(x.shape, dtype: x.dtype, generator: generator) .>= p
+        let keep = (Tensor.rand(x.shape, dtype: x.dtype, generator: generator) .>= p).to(x.dtype)
         keep.mulInPlace(Tensor(scalar: 1 / (1 - p), dtype: x.dtype))
         return x * keep
     }

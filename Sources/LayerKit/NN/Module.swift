@@ -390,19 +390,24 @@ open class Module: CustomStringConvertible {
     @discardableResult
     public final func eval() -> Self { train(false) }
 
-    /// Converts every parameter and buffer (and any gradient) to `dtype` in place, keeping the
-    /// same `Parameter` objects, so references held elsewhere stay valid (PyTorch's
-    /// `module.to(dtype)`). Used to gradient-check a whole layer in float64.
+    /// Converts every floating-point parameter and buffer (and any gradient) to `dtype` in
+    /// place, keeping the same `Parameter` objects, so references held elsewhere stay valid
+    /// (PyTorch's `module.to(dtype)`). Integer and bool buffers (a `num_batches_tracked`
+    /// count, position ids) keep their dtype, as in PyTorch. Used to gradient-check a whole
+    /// layer in float64. `dtype` must be a float dtype.
     ///
     ///     let layer = Linear(inFeatures: 3, outFeatures: 2).to(.float64)
     @discardableResult
     public final func to(_ dtype: DType) -> Self {
+        if !dtype.isFloatingPoint {
+            opError("Module.to", "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=\(dtype)")
+        }
         withNoGrad {
-            for p in parameters() where p.dtype != dtype {
+            for p in parameters() where p.dtype != dtype && p.dtype.isFloatingPoint {
                 p.setData(p.detach().to(dtype))
                 if let g = p.grad { p.grad = g.to(dtype) }
             }
-            for b in buffers() where b.dtype != dtype {
+            for b in buffers() where b.dtype != dtype && b.dtype.isFloatingPoint {
                 b.setData(b.detach().to(dtype))
             }
         }

@@ -2,9 +2,19 @@ import RealModule
 
 // + - * / and pow: each op's forward and its vector–Jacobian product side by side.
 
-struct AddKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a + b } }
-struct SubKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a - b } }
-struct MulKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a * b } }
+struct AddKernel: BinaryKernel {
+    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a + b }
+    var integerForm: ((Int64, Int64) -> Int64)? { { $0 &+ $1 } }
+}
+struct SubKernel: BinaryKernel {
+    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a - b }
+    var integerForm: ((Int64, Int64) -> Int64)? { { $0 &- $1 } }
+}
+struct MulKernel: BinaryKernel {
+    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a * b }
+    var integerForm: ((Int64, Int64) -> Int64)? { { $0 &* $1 } }
+}
+/// True division: integer operands give float32, as PyTorch's `/`.
 struct DivKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a / b } }
 /// `aᵇ` with C's `pow` semantics: a negative base to a whole-number power is real
 /// (swift-numerics' real `pow` is `exp(b·log a)`, NaN for every negative base).
@@ -14,10 +24,18 @@ struct PowKernel: BinaryKernel {
     }
 }
 
-/// `x·scale + shift`: every scalar-operand arithmetic op is one of these.
+/// `x·scale + shift`: every scalar-operand arithmetic op is one of these. On an integer
+/// tensor with whole-number `scale` and `shift` the result stays integer (`labels + 1`), as
+/// PyTorch's with an `int` scalar; a fractional scalar promotes to float32.
 struct AffineKernel: UnaryKernel {
     let scale: Double, shift: Double
     func callAsFunction<T: TensorScalar>(_ x: T) -> T { x * T(scale) + T(shift) }
+    var integerForm: ((Int64) -> Int64)? {
+        guard scale == scale.rounded(), shift == shift.rounded(), Swift.abs(scale) < 0x1p62, Swift.abs(shift) < 0x1p62
+        else { return nil }
+        let a = Int64(scale), b = Int64(shift)
+        return { $0 &* a &+ b }
+    }
 }
 /// `s / x`.
 struct ReciprocalKernel: UnaryKernel {

@@ -1,6 +1,6 @@
 // Slicing and integer indexing: narrow, select and the subscripts, each forward next to its
 // backward. Every slice is a copy (storage stays contiguous); its backward scatters the
-// gradient into zeros of the input's shape. Join.swift and Pad.swift reuse `copyBox`.
+// gradient into zeros of the input's shape. Join.swift and Pad.swift reuse `copyBox` (KernelsCopy.swift).
 
 /// One entry of a multi-axis subscript, as in NumPy/PyTorch basic indexing.
 ///
@@ -83,80 +83,6 @@ extension TensorIndexConvertible where Self == TensorIndex {
     /// The slice `start:end` with Python's rules.
     @_disfavoredOverload public static func range(start: Int?, end: Int?) -> TensorIndex {
         TensorIndex.range(start: start, end: end)
-    }
-}
-
-/// Copies the box of size `extent` whose corner is `srcStart` in a contiguous `srcShape`
-/// buffer to the corner `dstStart` of a contiguous `dstShape` buffer (same dtype and rank).
-///
-/// Trailing axes that the box spans completely in both buffers are merged, so each copy is
-/// one `memcpy` of a contiguous run: one call for a row-range slice or an axis-0 concat,
-/// one per row for a column slice. Runs too short for a call to pay (a stack along the last
-/// axis copies single elements) go through a typed strided loop instead.
-func copyBox(
-    _ src: Storage, _ srcShape: [Int], from srcStart: [Int],
-    into dst: Storage, _ dstShape: [Int], at dstStart: [Int], extent: [Int]
-) {
-    precondition(src.dtype == dst.dtype, "copyBox between dtypes")
-    let r = extent.count
-    let size = src.dtype.byteSize
-    if extent.contains(0) { return }
-    if r == 0 {
-        dst.raw.copyMemory(from: src.raw, byteCount: size)
-        return
-    }
-    let ss = contiguousStrides(srcShape), ds = contiguousStrides(dstShape)
-    var srcOff = 0, dstOff = 0
-    for d in 0..<r {
-        srcOff += srcStart[d] * ss[d]
-        dstOff += dstStart[d] * ds[d]
-    }
-    var k = r - 1
-    while k > 0 && extent[k] == srcShape[k] && extent[k] == dstShape[k] { k -= 1 }
-    let run = extent[k...].reduce(1, *)
-    if k == 0 {
-        (dst.raw + dstOff * size).copyMemory(from: UnsafeRawPointer(src.raw) + srcOff * size, byteCount: run * size)
-        return
-    }
-    // Axis m = k-1 is walked by a tight loop of runs; an odometer steps the axes before it.
-    let m = k - 1
-    let rows = extent[m], srcStep = ss[m], dstStep = ds[m]
-    func copyRows<T: TensorScalar>(_: T.Type, _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>) {
-        if run * MemoryLayout<T>.stride >= 128 {
-            // Split like the op that most likely wrote `s` (an FFT over the same rows), at a
-            // lower threshold than arithmetic: the win here is reading cache-local halves.
-            parallelChunks(rows, align: 1, unitCost: run, grain: 1 << 13) { lo, hi in
-                for j in lo..<hi {
-                    (d + j &* dstStep).update(from: s + j &* srcStep, count: run)
-                }
-            }
-        } else if run == 1 {
-            for j in 0..<rows { d[j &* dstStep] = s[j &* srcStep] }
-        } else {
-            for j in 0..<rows {
-                let sj = s + j &* srcStep, dj = d + j &* dstStep
-                for e in 0..<run { dj[e] = sj[e] }
-            }
-        }
-    }
-    var index = [Int](repeating: 0, count: m)
-    while true {
-        switch src.dtype {
-        case .float32: copyRows(Float.self, src.pointer(Float.self) + srcOff, dst.pointer(Float.self) + dstOff)
-        case .float64: copyRows(Double.self, src.pointer(Double.self) + srcOff, dst.pointer(Double.self) + dstOff)
-        }
-        var d = m - 1
-        while d >= 0 {
-            index[d] &+= 1
-            srcOff &+= ss[d]
-            dstOff &+= ds[d]
-            if index[d] < extent[d] { break }
-            srcOff &-= ss[d] &* extent[d]
-            dstOff &-= ds[d] &* extent[d]
-            index[d] = 0
-            d -= 1
-        }
-        if d < 0 { return }
     }
 }
 

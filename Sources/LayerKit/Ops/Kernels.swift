@@ -6,11 +6,25 @@ import Synchronization
 /// A scalar function applied element by element.
 protocol UnaryKernel {
     func callAsFunction<T: TensorScalar>(_ x: T) -> T
+    /// The function on integer tensors (computed in `Int64`, result in the input's dtype), or
+    /// nil when integer input is promoted to float32 first (as PyTorch's `exp` or `sqrt`).
+    var integerForm: ((Int64) -> Int64)? { get }
+}
+
+extension UnaryKernel {
+    var integerForm: ((Int64) -> Int64)? { nil }
 }
 
 /// A scalar function of two broadcast operands.
 protocol BinaryKernel {
     func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T
+    /// The function on two integer operands (computed in `Int64`, result in the promoted
+    /// integer dtype), or nil when integer operands are promoted to float32 (true division).
+    var integerForm: ((Int64, Int64) -> Int64)? { get }
+}
+
+extension BinaryKernel {
+    var integerForm: ((Int64, Int64) -> Int64)? { nil }
 }
 
 /// The row-major strides of a contiguous tensor of `shape`.
@@ -189,27 +203,59 @@ func contiguousSum<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
     return total
 }
 
-extension Tensor {
-    /// The element-wise image of `self` under `k`, same shape and dtype, no graph.
-    final func map<K: UnaryKernel>(_ k: K) -> Tensor {
-        let out = Storage(dtype: dtype, count: count)
-        switch dtype {
-        case .float32: unaryLoop(Float.self, storage, out, k)
-        case .float64: unaryLoop(Double.self, storage, out, k)
+/// `k` over broadcast integer operands, element by element in `Int64`, into `out`.
+func integerBinaryLoop(
+    _ a: Storage, _ aShape: [Int], _ b: Storage, _ bShape: [Int],
+    _ out: Storage, _ outShape: [Int], _ k: (Int64, Int64) -> Int64
+) {
+    let sa = broadcastStrides(aShape, to: outShape), sb = broadcastStrides(bShape, to: outShape)
+    var index = [Int](repeating: 0, count: outShape.count)
+    var offA = 0, offB = 0
+    for o in 0..<out.count {
+        out.set(o, int64: k(a.int64(at: offA), b.int64(at: offB)))
+        var d = outShape.count - 1
+        while d >= 0 {
+            index[d] += 1
+            offA += sa[d]
+            offB += sb[d]
+            if index[d] < outShape[d] { break }
+            offA -= sa[d] * outShape[d]
+            offB -= sb[d] * outShape[d]
+            index[d] = 0
+            d -= 1
         }
+    }
+}
+
+extension Tensor {
+    /// The element-wise image of `self` under `k`, same shape and dtype, no graph. Integer
+    /// input runs the kernel's integer form, or is promoted to float32 when it has none.
+    final func map<K: UnaryKernel>(_ k: K) -> Tensor {
+        guard dtype.isFloatingPoint else {
+            guard let f = k.integerForm else { return to(.float32).map(k) }
+            // Arithmetic on booleans counts them, as PyTorch's `mask * 2` gives int64.
+            let out = Storage(dtype: dtype == .bool ? .int64 : dtype, count: count)
+            for i in 0..<count { out.set(i, int64: f(storage.int64(at: i))) }
+            return Tensor(storage: out, shape: shape)
+        }
+        let out = Storage(dtype: dtype, count: count)
+        if dtype == .float32 { unaryLoop(Float.self, storage, out, k) } else { unaryLoop(Double.self, storage, out, k) }
         return Tensor(storage: out, shape: shape)
     }
 
-    /// `k` over broadcast operands, promoted to the wider dtype, no graph.
+    /// `k` over broadcast operands, promoted to PyTorch's result dtype, no graph.
     static func zipMap<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, op: String, _ k: K) -> Tensor {
         let outShape = broadcastShapes(a.shape, b.shape, op: op)
-        let dtype = DType.promoted(a.dtype, b.dtype)
+        var dtype = DType.promoted(a.dtype, b.dtype)
+        if !dtype.isFloatingPoint && k.integerForm == nil { dtype = .float32 }
         let sa = a.dtype == dtype ? a.storage : a.storage.copy(as: dtype)
         let sb = b.dtype == dtype ? b.storage : b.storage.copy(as: dtype)
         let out = Storage(dtype: dtype, count: outShape.reduce(1, *))
         switch dtype {
         case .float32: binaryLoop(Float.self, sa, a.shape, sb, b.shape, out, outShape, k)
         case .float64: binaryLoop(Double.self, sa, a.shape, sb, b.shape, out, outShape, k)
+        case .int64, .int32, .uint8, .bool:
+            integerBinaryLoop(sa, a.shape, sb, b.shape, out, outShape, k.integerForm!)
         }
         return Tensor(storage: out, shape: outShape)
     }
@@ -223,7 +269,49 @@ extension Tensor {
         switch dtype {
         case .float32: binaryLoop(Float.self, storage, shape, so, other.shape, storage, shape, k)
         case .float64: binaryLoop(Double.self, storage, shape, so, other.shape, storage, shape, k)
+        case .int64, .int32, .uint8, .bool:
+            guard let f = k.integerForm else {
+                opError(op, "result type Float can't be cast to the desired output type \(dtype.scalarTypeName)")
+            }
+            integerBinaryLoop(storage, shape, so, other.shape, storage, shape, f)
         }
+    }
+}
+
+/// Stops with PyTorch's message for an op that has no kernel for `dtype`.
+func notImplemented(_ op: String, _ dtype: DType) -> Never {
+    opError(op, "\"\(op)\" not implemented for '\(dtype.scalarTypeName)'")
+}
+
+/// Sets every element of `s` to `value` (converted to its dtype).
+func fillKernel(_ s: Storage, _ value: Double) {
+    switch s.dtype {
+    case .float32:
+        let p = s.pointer(Float.self), v = Float(value)
+        parallelChunks(s.count) { lo, hi in for i in lo..<hi { p[i] = v } }
+    case .float64:
+        let p = s.pointer(Double.self)
+        parallelChunks(s.count) { lo, hi in for i in lo..<hi { p[i] = value } }
+    case .int64, .int32, .uint8, .bool:
+        if s.count == 0 { return }
+        s.set(0, double: value)
+        let size = s.dtype.byteSize
+        for i in 1..<s.count { (s.raw + i * size).copyMemory(from: s.raw, byteCount: size) }
+    }
+}
+
+/// `out[i] = mask[i] ? a[i] : b[i]` over same-count storages (`mask` is `.bool`; `a`, `b`
+/// and `out` share a dtype): a byte-width copy, so it serves every dtype.
+func selectLoop(_ mask: Storage, _ a: Storage, _ b: Storage, _ out: Storage) {
+    let m = mask.pointer(UInt8.self)
+    func run<T>(_: T.Type) {
+        let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
+        for i in 0..<out.count { po[i] = m[i] != 0 ? pa[i] : pb[i] }
+    }
+    switch out.dtype.byteSize {
+    case 8: run(UInt64.self)
+    case 4: run(UInt32.self)
+    default: run(UInt8.self)
     }
 }
 

@@ -23,19 +23,13 @@ extension Tensor {
         let fb = batchB == batch || batchB.reduce(1, *) == 1 ? b : b.expand(batch + [br, bc])
         let strideA = fa.count == ar * ac ? 0 : ar * ac, strideB = fb.count == br * bc ? 0 : br * bc
         let out = Tensor(storage: Storage(dtype: dtype, count: nb * m * n), shape: batch + [m, n])
-        func run<T: TensorScalar>(_: T.Type) {
-            let pa = fa.storage.pointer(T.self), pb = fb.storage.pointer(T.self), pc = out.storage.pointer(T.self)
-            if k == 0 { out.fill(0); return }
-            for i in 0..<nb {
-                T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
-                       a: pa + i * strideA, lda: ac, b: pb + i * strideB, ldb: bc,
-                       beta: 0, c: pc + i * m * n, ldc: n)
-            }
-        }
         if m * n * nb > 0 {
-            switch dtype {
-            case .float32: run(Float.self)
-            case .float64: run(Double.self)
+            if k == 0 {
+                out.fill(0)
+            } else {
+                gemmKernel(transA: transA, transB: transB, m: m, n: n, k: k, batch: nb,
+                           a: fa.storage, strideA: strideA, lda: ac, b: fb.storage, strideB: strideB, ldb: bc,
+                           beta: 0, c: out.storage, ldc: n)
             }
         }
         return out
@@ -130,22 +124,15 @@ extension Tensor {
         let dtype = DType.promoted(x.dtype, weight.dtype)
         let xs = x.to(dtype).detach(), ws = weight.to(dtype).detach()
         let out = Tensor(storage: Storage(dtype: dtype, count: rows * outF), shape: Array(x.shape.dropLast()) + [outF])
-        func run<T: TensorScalar>(_: T.Type) {
-            let pc = out.storage.pointer(T.self)
-            if let bias {
-                let bs = bias.to(dtype)
-                let pb = bs.storage.pointer(T.self)
-                for r in 0..<rows { (pc + r * outF).update(from: pb, count: outF) }
+        if let bias { out.storage.tile(from: bias.to(dtype).storage) }
+        if rows * outF > 0 {
+            if inF == 0 {
+                if bias == nil { out.fill(0) }
+            } else {
+                gemmKernel(transA: false, transB: true, m: rows, n: outF, k: inF, batch: 1,
+                           a: xs.storage, strideA: 0, lda: inF, b: ws.storage, strideB: 0, ldb: inF,
+                           beta: bias == nil ? 0 : 1, c: out.storage, ldc: outF)
             }
-            if rows * outF == 0 { return }
-            if inF == 0 { if bias == nil { out.fill(0) }; return }
-            T.gemm(transA: false, transB: true, m: rows, n: outF, k: inF, alpha: 1,
-                   a: xs.storage.pointer(T.self), lda: inF, b: ws.storage.pointer(T.self), ldb: inF,
-                   beta: bias == nil ? 0 : 1, c: pc, ldc: outF)
-        }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
         }
         if needsGrad(x, weight) || (bias.map { needsGrad($0) } ?? false) {
             let inputs = [x, weight] + (bias.map { [$0] } ?? [])

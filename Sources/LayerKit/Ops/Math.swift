@@ -5,14 +5,20 @@ import RealModule
 struct ExpKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .exp(x) } }
 struct LogKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .log(x) } }
 struct SqrtKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x.squareRoot() } }
-struct AbsKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.abs(x) } }
+struct AbsKernel: UnaryKernel {
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.abs(x) }
+    var integerForm: ((Int64) -> Int64)? { { $0 < 0 ? 0 &- $0 : $0 } }
+}
 struct SignKernel: UnaryKernel {
     func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : x < 0 ? -1 : 0 }
+    var integerForm: ((Int64) -> Int64)? { { $0.signum() } }
 }
-struct ReluKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? x : 0 } }
+struct ReluKernel: UnaryKernel {
+    func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? x : 0 }
+    var integerForm: ((Int64) -> Int64)? { { Swift.max($0, 0) } }
+}
 /// `g` where `y > 0`, else 0: ReLU's backward in one pass.
 struct ReluGradKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ g: T, _ y: T) -> T { y > 0 ? g : 0 } }
-struct StepKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : 0 } }
 struct TanhKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .tanh(x) } }
 struct SigmoidKernel: UnaryKernel {
     func callAsFunction<T: TensorScalar>(_ x: T) -> T {
@@ -29,25 +35,33 @@ struct InsideKernel: UnaryKernel {
     let low: Double, high: Double
     func callAsFunction<T: TensorScalar>(_ x: T) -> T { x >= T(low) && x <= T(high) ? 1 : 0 }
 }
-struct MaximumKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { Swift.max(a, b) } }
-struct MinimumKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { Swift.min(a, b) } }
+struct MaximumKernel: BinaryKernel {
+    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { Swift.max(a, b) }
+    var integerForm: ((Int64, Int64) -> Int64)? { { Swift.max($0, $1) } }
+}
+struct MinimumKernel: BinaryKernel {
+    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { Swift.min(a, b) }
+    var integerForm: ((Int64, Int64) -> Int64)? { { Swift.min($0, $1) } }
+}
 
-/// A comparison producing a 0/1 mask.
+/// A comparison producing a 0/1 mask (in the operands' promoted dtype; ``Tensor/compare(_:_:_:op:)``
+/// turns it into `.bool`).
 struct CompareKernel: BinaryKernel {
     enum Relation { case lt, le, gt, ge, eq, ne }
     let relation: Relation
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T {
-        let r: Bool
+    @inline(__always)
+    func holds<T: Comparable>(_ a: T, _ b: T) -> Bool {
         switch relation {
-        case .lt: r = a < b
-        case .le: r = a <= b
-        case .gt: r = a > b
-        case .ge: r = a >= b
-        case .eq: r = a == b
-        case .ne: r = a != b
+        case .lt: return a < b
+        case .le: return a <= b
+        case .gt: return a > b
+        case .ge: return a >= b
+        case .eq: return a == b
+        case .ne: return a != b
         }
-        return r ? 1 : 0
     }
+    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { holds(a, b) ? 1 : 0 }
+    var integerForm: ((Int64, Int64) -> Int64)? { { holds($0, $1) ? 1 : 0 } }
 }
 
 extension Tensor {
@@ -116,52 +130,66 @@ extension Tensor {
         return out
     }
 
-    /// `where(condition, a, b)`: `a` where the mask is non-zero, else `b`; all three broadcast.
+    /// `where(condition, a, b)`: `a` where the mask is true, else `b`; all three broadcast.
+    /// The condition is a `.bool` mask (a comparison's result); any other dtype is read as
+    /// "non-zero". The result has `a` and `b`'s promoted dtype.
+    ///
+    ///     Tensor.where(x .> 0, x, x * 0.1)    // a leaky ReLU
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-        let mask = zipMap(condition, Tensor(scalar: 0, dtype: condition.dtype), op: "where", CompareKernel(relation: .ne))
-        // a·m + b·(1-m) would turn inf·0 into nan, so select per element instead.
+        let mask = condition.dtype == .bool ? condition : condition.to(.bool)
         let shape = broadcastShapes(broadcastShapes(mask.shape, a.shape, op: "where"), b.shape, op: "where")
         let dtype = DType.promoted(a.dtype, b.dtype)
-        let m = mask.expand(shape).doubles()
+        let m = mask.expand(shape)
         let av = a.to(dtype).expand(shape), bv = b.to(dtype).expand(shape)
-        let out = Tensor(storage: Storage(dtype: dtype, count: m.count), shape: shape)
-        switch dtype {
-        case .float32:
-            let pa = av.storage.pointer(Float.self), pb = bv.storage.pointer(Float.self), po = out.storage.pointer(Float.self)
-            for i in m.indices { po[i] = m[i] != 0 ? pa[i] : pb[i] }
-        case .float64:
-            let pa = av.storage.pointer(Double.self), pb = bv.storage.pointer(Double.self), po = out.storage.pointer(Double.self)
-            for i in m.indices { po[i] = m[i] != 0 ? pa[i] : pb[i] }
-        }
+        // a·m + b·(1-m) would turn inf·0 into nan, so select per element instead.
+        let out = Storage(dtype: dtype, count: m.count)
+        selectLoop(m.storage, av.storage, bv.storage, out)
+        let result = Tensor(storage: out, shape: shape)
         if needsGrad(a, b) {
-            let mk = Tensor(m, shape: shape, dtype: dtype)
-            out.record("WhereBackward0", a, b) { g in [a.unbroadcast(g * mk), b.unbroadcast(g * (1 - mk))] }
+            result.record("WhereBackward0", a, b) { g in
+                let zero = Tensor.zeros([], dtype: g.dtype)
+                return [a.requiresGrad ? a.unbroadcast(Tensor.where(m, g, zero)) : nil,
+                        b.requiresGrad ? b.unbroadcast(Tensor.where(m, zero, g)) : nil]
+            }
         }
-        return out
+        return result
     }
 
-    /// 1 where `a < b`, else 0 (a float mask of the broadcast shape; never requires grad).
-    public static func .< (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "lt", CompareKernel(relation: .lt)) }
-    /// 1 where `a ≤ b`, else 0.
-    public static func .<= (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "le", CompareKernel(relation: .le)) }
-    /// 1 where `a > b`, else 0.
-    public static func .> (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "gt", CompareKernel(relation: .gt)) }
-    /// 1 where `a ≥ b`, else 0.
-    public static func .>= (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "ge", CompareKernel(relation: .ge)) }
-    /// 1 where `a == b`, else 0.
-    public static func .== (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "eq", CompareKernel(relation: .eq)) }
-    /// 1 where `a != b`, else 0.
-    public static func .!= (a: Tensor, b: Tensor) -> Tensor { zipMap(a, b, op: "ne", CompareKernel(relation: .ne)) }
-    /// 1 where `a < s`, else 0.
-    public static func .< (a: Tensor, s: Double) -> Tensor { a .< Tensor(scalar: s, dtype: a.dtype) }
-    /// 1 where `a ≤ s`, else 0.
-    public static func .<= (a: Tensor, s: Double) -> Tensor { a .<= Tensor(scalar: s, dtype: a.dtype) }
-    /// 1 where `a > s`, else 0.
-    public static func .> (a: Tensor, s: Double) -> Tensor { a .> Tensor(scalar: s, dtype: a.dtype) }
-    /// 1 where `a ≥ s`, else 0.
-    public static func .>= (a: Tensor, s: Double) -> Tensor { a .>= Tensor(scalar: s, dtype: a.dtype) }
-    /// 1 where `a == s`, else 0.
-    public static func .== (a: Tensor, s: Double) -> Tensor { a .== Tensor(scalar: s, dtype: a.dtype) }
-    /// 1 where `a != s`, else 0.
-    public static func .!= (a: Tensor, s: Double) -> Tensor { a .!= Tensor(scalar: s, dtype: a.dtype) }
+    /// A comparison as a `.bool` mask of the broadcast shape (never requires grad).
+    static func compare(_ a: Tensor, _ b: Tensor, _ relation: CompareKernel.Relation, op: String) -> Tensor {
+        let r = zipMap(a, b, op: op, CompareKernel(relation: relation))
+        return Tensor(storage: r.storage.copy(as: .bool), shape: r.shape)
+    }
+
+    /// True where `a < b` (a `.bool` mask of the broadcast shape; never requires grad).
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .lt, op: "lt") }
+    /// True where `a ≤ b`.
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .le, op: "le") }
+    /// True where `a > b`.
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .gt, op: "gt") }
+    /// True where `a ≥ b`.
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .ge, op: "ge") }
+    /// True where `a == b`.
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .eq, op: "eq") }
+    /// True where `a != b`.
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .ne, op: "ne") }
+    /// True where `a < s`.
+    public static func .< (a: Tensor, s: Double) -> Tensor { a .< scalarLike(a, s) }
+    /// True where `a ≤ s`.
+    public static func .<= (a: Tensor, s: Double) -> Tensor { a .<= scalarLike(a, s) }
+    /// True where `a > s`.
+    public static func .> (a: Tensor, s: Double) -> Tensor { a .> scalarLike(a, s) }
+    /// True where `a ≥ s`.
+    public static func .>= (a: Tensor, s: Double) -> Tensor { a .>= scalarLike(a, s) }
+    /// True where `a == s`.
+    public static func .== (a: Tensor, s: Double) -> Tensor { a .== scalarLike(a, s) }
+    /// True where `a != s`.
+    public static func .!= (a: Tensor, s: Double) -> Tensor { a .!= scalarLike(a, s) }
+
+    /// A 0-d tensor of `s` to compare `a` with: in `a`'s dtype, or float64 when `s` is not a
+    /// whole number and `a` is an integer tensor (so `labels .< 2.5` compares exactly).
+    private static func scalarLike(_ a: Tensor, _ s: Double) -> Tensor {
+        let exact = a.dtype.isFloatingPoint || s == s.rounded()
+        return Tensor(scalar: s, dtype: exact ? (a.dtype == .bool ? .int64 : a.dtype) : .float64)
+    }
 }

@@ -14,31 +14,7 @@ extension Tensor {
         let src = contiguousStrides(shape)
         let srcStrides = dims.map { src[$0] }
         let out = Tensor(storage: Storage(dtype: dtype, count: count), shape: outShape)
-        func run<T: TensorScalar>(_: T.Type) {
-            let px = storage.pointer(T.self), po = out.storage.pointer(T.self)
-            let r = outShape.count, inner = outShape[r - 1], si = srcStrides[r - 1]
-            var index = [Int](repeating: 0, count: r)
-            var off = 0, o = 0
-            while o < count {
-                for j in 0..<inner { po[o &+ j] = px[off &+ j &* si] }
-                o &+= inner
-                var d = r - 2
-                while d >= 0 {
-                    index[d] &+= 1
-                    off &+= srcStrides[d]
-                    if index[d] < outShape[d] { break }
-                    off &-= srcStrides[d] &* outShape[d]
-                    index[d] = 0
-                    d -= 1
-                }
-            }
-        }
-        if count > 0 {
-            switch dtype {
-            case .float32: run(Float.self)
-            case .float64: run(Double.self)
-            }
-        }
+        permuteKernel(storage, into: out.storage, outShape: outShape, srcStrides: srcStrides)
         if Tensor.needsGrad(self) {
             var inverse = [Int](repeating: 0, count: rank)
             for (i, d) in dims.enumerated() { inverse[d] = i }

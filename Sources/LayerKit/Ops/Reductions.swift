@@ -4,70 +4,29 @@
 protocol ReduceKernel {
     func initial<T: TensorScalar>(_: T.Type) -> T
     func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T
+    /// The starting value on integer tensors.
+    var integerInitial: Int64 { get }
+    /// Folding one element in, on integer tensors.
+    func combine(_ acc: Int64, _ x: Int64) -> Int64
 }
 struct SumReduce: ReduceKernel {
     func initial<T: TensorScalar>(_: T.Type) -> T { 0 }
     func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T { acc + x }
+    var integerInitial: Int64 { 0 }
+    func combine(_ acc: Int64, _ x: Int64) -> Int64 { acc &+ x }
 }
 struct MaxReduce: ReduceKernel {
     func initial<T: TensorScalar>(_: T.Type) -> T { -.infinity }
     // NaN propagates, as in PyTorch.
     func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T { x > acc || x.isNaN ? x : acc }
+    var integerInitial: Int64 { .min }
+    func combine(_ acc: Int64, _ x: Int64) -> Int64 { Swift.max(acc, x) }
 }
 struct MinReduce: ReduceKernel {
     func initial<T: TensorScalar>(_: T.Type) -> T { .infinity }
     func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T { x < acc || x.isNaN ? x : acc }
-}
-
-/// Folds `x` (of `shape`) into `out` (of `shape` with the reduced axes set to 1).
-@inline(__always)
-func reduceLoop<T: TensorScalar, K: ReduceKernel>(
-    _: T.Type, _ x: Storage, _ shape: [Int], _ keptShape: [Int], _ out: Storage, _ k: K
-) {
-    let px = x.pointer(T.self), po = out.pointer(T.self)
-    for i in 0..<out.count { po[i] = k.initial(T.self) }
-    let n = x.count
-    if n == 0 { return }
-    if out.count == 1 {
-        if K.self == SumReduce.self {
-            po[0] = T(parallelSum(px, n))
-        } else {
-            var acc = po[0]
-            for i in 0..<n { acc = k.combine(acc, px[i]) }
-            po[0] = acc
-        }
-        return
-    }
-    let so = broadcastStrides(keptShape, to: shape)
-    let r = shape.count
-    let inner = shape[r - 1], io = so[r - 1]
-    var index = [Int](repeating: 0, count: r)
-    var offO = 0, i = 0
-    while i < n {
-        let rx = px + i
-        if io == 0 {
-            if K.self == SumReduce.self {
-                po[offO] += T(contiguousSum(rx, inner))
-            } else {
-                var acc = po[offO]
-                for j in 0..<inner { acc = k.combine(acc, rx[j]) }
-                po[offO] = acc
-            }
-        } else {
-            let ro = po + offO
-            for j in 0..<inner { ro[j] = k.combine(ro[j], rx[j]) }
-        }
-        i &+= inner
-        var d = r - 2
-        while d >= 0 {
-            index[d] &+= 1
-            offO &+= so[d]
-            if index[d] < shape[d] { break }
-            offO &-= so[d] &* shape[d]
-            index[d] = 0
-            d -= 1
-        }
-    }
+    var integerInitial: Int64 { .max }
+    func combine(_ acc: Int64, _ x: Int64) -> Int64 { Swift.min(acc, x) }
 }
 
 extension Tensor {
@@ -83,14 +42,13 @@ extension Tensor {
             : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
     }
 
-    /// Runs a reduction kernel, no graph.
+    /// Runs a reduction kernel, no graph. Integer sums are int64 (a count of a bool mask),
+    /// integer extrema keep the dtype, as in PyTorch.
     final func reduce<K: ReduceKernel>(_ k: K, axes: [Int], keepDims: Bool) -> Tensor {
         let kept = reducedShape(axes, keepDims: true)
-        let out = Storage(dtype: dtype, count: kept.reduce(1, *))
-        switch dtype {
-        case .float32: reduceLoop(Float.self, storage, shape, kept, out, k)
-        case .float64: reduceLoop(Double.self, storage, shape, kept, out, k)
-        }
+        let outDType = !dtype.isFloatingPoint && K.self == SumReduce.self ? .int64 : dtype
+        let out = Storage(dtype: outDType, count: kept.reduce(1, *))
+        reduceKernel(k, storage, shape, kept, into: out)
         return Tensor(storage: out, shape: keepDims ? kept : reducedShape(axes, keepDims: false))
     }
 
@@ -129,6 +87,9 @@ extension Tensor {
     }
 
     private final func mean(axes: [Int]?, keepDims: Bool, name: String) -> Tensor {
+        // PyTorch refuses an integer mean; LayerKit averages in float32 (`(pred .== y).mean()`
+        // is an accuracy).
+        if !dtype.isFloatingPoint { return to(.float32).mean(axes: axes, keepDims: keepDims, name: name) }
         let axes = normalizedAxes(axes, op: "mean")
         let n = axes.reduce(1) { $0 * shape[$1] }
         let out = withNoGrad { reduce(SumReduce(), axes: axes, keepDims: keepDims) / Double(n) }
@@ -140,21 +101,21 @@ extension Tensor {
     }
 
     /// Largest element, a 0-d tensor (ties share the gradient evenly, as PyTorch's `amax`).
-    public final func max() -> Tensor { extremum(MaxReduce(), axes: nil, keepDims: false, name: "MaxBackward1") }
+    public final func max() -> Tensor { extremum(MaxReduce(), axes: nil, keepDims: false, op: "max", name: "MaxBackward1") }
     /// Largest values along `axis`.
     public final func max(axis: Int, keepDims: Bool = false) -> Tensor {
-        extremum(MaxReduce(), axes: [axis], keepDims: keepDims, name: "AmaxBackward0")
+        extremum(MaxReduce(), axes: [axis], keepDims: keepDims, op: "max", name: "AmaxBackward0")
     }
     /// Smallest element, a 0-d tensor.
-    public final func min() -> Tensor { extremum(MinReduce(), axes: nil, keepDims: false, name: "MinBackward1") }
+    public final func min() -> Tensor { extremum(MinReduce(), axes: nil, keepDims: false, op: "min", name: "MinBackward1") }
     /// Smallest values along `axis`.
     public final func min(axis: Int, keepDims: Bool = false) -> Tensor {
-        extremum(MinReduce(), axes: [axis], keepDims: keepDims, name: "AminBackward0")
+        extremum(MinReduce(), axes: [axis], keepDims: keepDims, op: "min", name: "AminBackward0")
     }
 
-    private final func extremum<K: ReduceKernel>(_ k: K, axes: [Int]?, keepDims: Bool, name: String) -> Tensor {
-        let axes = normalizedAxes(axes, op: name.hasPrefix("M") ? "max" : "min")
-        if count == 0 { opError("max", "cannot reduce an empty tensor of shape \(shape)") }
+    private final func extremum<K: ReduceKernel>(_ k: K, axes: [Int]?, keepDims: Bool, op: String, name: String) -> Tensor {
+        let axes = normalizedAxes(axes, op: op)
+        if count == 0 { opError(op, "cannot reduce an empty tensor of shape \(shape)") }
         let out = reduce(k, axes: axes, keepDims: keepDims)
         if Tensor.needsGrad(self) {
             let kept = reducedShape(axes, keepDims: true)
@@ -168,22 +129,36 @@ extension Tensor {
         return out
     }
 
-    /// Index of the largest element along `axis` (of the flattened tensor when nil), as a
-    /// float tensor of whole numbers; the first index wins a tie, as in PyTorch.
+    /// Index of the largest element along `axis` (of the flattened tensor when nil), an
+    /// `.int64` tensor; the first index wins a tie, as in PyTorch.
+    ///
+    ///     logits.argmax(axis: 1)     // predicted classes, tensor([2, 0, …])
     public final func argmax(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
+        argExtremum(axis: axis, keepDims: keepDims, op: "argmax") { $0 > $1 }
+    }
+
+    /// Index of the smallest element along `axis` (of the flattened tensor when nil), an
+    /// `.int64` tensor; the first index wins a tie.
+    public final func argmin(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
+        argExtremum(axis: axis, keepDims: keepDims, op: "argmin") { $0 < $1 }
+    }
+
+    private final func argExtremum(axis: Int?, keepDims: Bool, op: String, _ better: (Double, Double) -> Bool) -> Tensor {
         let x = axis == nil ? reshape([count]) : self
-        let a = x.normalizedAxis(axis ?? 0, op: "argmax")
+        let a = x.normalizedAxis(axis ?? 0, op: op)
         let values = x.doubles()
         let outer = x.shape[..<a].reduce(1, *), len = x.shape[a], inner = x.shape[(a + 1)...].reduce(1, *)
-        if len == 0 { opError("argmax", "cannot reduce an empty axis of shape \(shape)") }
-        var result = [Double](repeating: 0, count: outer * inner)
+        if len == 0 { opError(op, "cannot reduce an empty axis of shape \(shape)") }
+        var result = [Int](repeating: 0, count: outer * inner)
         for o in 0..<outer {
             for i in 0..<inner {
                 var best = 0
-                for j in 1..<Swift.max(len, 1) where values[(o * len + j) * inner + i] > values[(o * len + best) * inner + i] {
-                    best = j
+                for j in 1..<Swift.max(len, 1) {
+                    let v = values[(o * len + j) * inner + i], b = values[(o * len + best) * inner + i]
+                    // NaN wins, as in PyTorch.
+                    if !b.isNaN && (better(v, b) || v.isNaN) { best = j }
                 }
-                result[o * inner + i] = Double(best)
+                result[o * inner + i] = best
             }
         }
         let kept = axis == nil ? [] : x.reducedShape([a], keepDims: keepDims)

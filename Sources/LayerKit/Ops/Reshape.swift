@@ -43,21 +43,12 @@ extension Tensor {
         }
         if target == shape { return self }
         let out = Tensor(storage: Storage(dtype: dtype, count: target.reduce(1, *)), shape: target)
-        if count == 1 {
+        if count == 1 && dtype.isFloatingPoint {
             // A scalar broadcast (every backward of a full reduction): one fill.
             out.fill(self[flat: 0])
         } else if isTrailingBroadcast(shape, of: target) {
-            // A row repeated: copy it, then double the filled prefix until the buffer is full.
-            let rowBytes = count * dtype.byteSize, total = out.count * dtype.byteSize
-            if total > 0 {
-                out.storage.raw.copyMemory(from: storage.raw, byteCount: rowBytes)
-                var filled = rowBytes
-                while filled < total {
-                    let step = Swift.min(filled, total - filled)
-                    (out.storage.raw + filled).copyMemory(from: out.storage.raw, byteCount: step)
-                    filled += step
-                }
-            }
+            // A row repeated (or an integer scalar, exactly): copies of the row.
+            out.storage.tile(from: storage)
         } else {
             out.fill(0)
             out.zipMapInPlace(self, op: "expand", AddKernel())

@@ -72,10 +72,7 @@ public class Adam: Optimizer {
                 lr: lr, beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: weightDecay, decoupled: decoupled,
                 stepSize: lr / (1 - Double.pow(betas.0, t)),
                 bias2Sqrt: (1 - Double.pow(betas.1, t)).squareRoot())
-            switch p.dtype {
-            case .float32: adamUpdate(Float.self, p.storage, g.storage, state, h)
-            case .float64: adamUpdate(Double.self, p.storage, g.storage, state, h)
-            }
+            adamStep(p, grad: g, expAvg: state.expAvg, expAvgSq: state.expAvgSq, maxExpAvgSq: state.maxExpAvgSq, h)
             states[i] = state
         }
     }
@@ -124,35 +121,4 @@ struct AdamHyper {
     var lr, beta1, beta2, eps, weightDecay: Double
     var decoupled: Bool
     var stepSize, bias2Sqrt: Double
-}
-
-/// One fused pass: decay, both moment updates and the parameter update per element.
-@inline(__always)
-func adamUpdate<T: TensorScalar>(_: T.Type, _ param: Storage, _ grad: Storage, _ state: AdamState, _ h: AdamHyper) {
-    let p = param.pointer(T.self), g = grad.pointer(T.self)
-    let m = state.expAvg.storage.pointer(T.self), v = state.expAvgSq.storage.pointer(T.self)
-    let n = param.count
-    let w1 = T(1 - h.beta1), b2 = T(h.beta2), w2 = T(1 - h.beta2)
-    let negStep = T(-h.stepSize), bc2 = T(h.bias2Sqrt), eps = T(h.eps)
-    let l2 = h.decoupled ? T.zero : T(h.weightDecay)
-    if h.decoupled && h.weightDecay != 0 {
-        let shrink = T(1 - h.lr * h.weightDecay)
-        for i in 0..<n { p[i] *= shrink }
-    }
-    if let vmax = state.maxExpAvgSq?.storage.pointer(T.self) {
-        for i in 0..<n {
-            let d = g[i] + l2 * p[i]
-            m[i] += w1 * (d - m[i])
-            v[i] = v[i] * b2 + w2 * d * d
-            vmax[i] = Swift.max(vmax[i], v[i])
-            p[i] += negStep * (m[i] / (vmax[i].squareRoot() / bc2 + eps))
-        }
-    } else {
-        for i in 0..<n {
-            let d = g[i] + l2 * p[i]
-            m[i] += w1 * (d - m[i])
-            v[i] = v[i] * b2 + w2 * d * d
-            p[i] += negStep * (m[i] / (v[i].squareRoot() / bc2 + eps))
-        }
-    }
 }

@@ -57,13 +57,11 @@ public final class SGD: Optimizer {
             guard let g = p.optimizerGrad(op: "SGD.step") else { continue }
             var buffer = p.matchingState(momentumBuffers[i])
             let first = buffer == nil
-            if momentum != 0 && first { buffer = Tensor(storage: Storage(dtype: p.dtype, count: p.count), shape: p.shape) }
+            // Every element is written by the first step, so the buffer starts uninitialised.
+            if momentum != 0 && first { buffer = Tensor.uninitialized(like: p) }
             let h = SGDHyper(lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
                              nesterov: nesterov, first: first)
-            switch p.dtype {
-            case .float32: sgdUpdate(Float.self, p.storage, g.storage, buffer?.storage, h)
-            case .float64: sgdUpdate(Double.self, p.storage, g.storage, buffer?.storage, h)
-            }
+            sgdStep(p, grad: g, buffer: buffer, h)
             if momentum != 0 { momentumBuffers[i] = buffer }
         }
     }
@@ -72,53 +70,4 @@ public final class SGD: Optimizer {
 struct SGDHyper {
     var lr, momentum, dampening, weightDecay: Double
     var nesterov, first: Bool
-}
-
-/// One fused pass over a parameter's buffer; the common cases get their own loops so the
-/// inner loops carry no branches.
-@inline(__always)
-func sgdUpdate<T: TensorScalar>(_: T.Type, _ param: Storage, _ grad: Storage, _ buffer: Storage?, _ h: SGDHyper) {
-    let p = param.pointer(T.self), g = grad.pointer(T.self)
-    let n = param.count
-    let negLr = T(-h.lr), wd = T(h.weightDecay)
-    guard h.momentum != 0, let buffer else {
-        parallelChunks(n) { lo, hi in
-            if h.weightDecay == 0 {
-                for i in lo..<hi { p[i] += negLr * g[i] }
-            } else {
-                for i in lo..<hi { p[i] += negLr * (g[i] + wd * p[i]) }
-            }
-        }
-        return
-    }
-    let b = buffer.pointer(T.self)
-    let mu = T(h.momentum), keep = T(1 - h.dampening)
-    switch (h.first, h.nesterov) {
-    case (true, false):
-        for i in 0..<n {
-            let d = g[i] + wd * p[i]
-            b[i] = d
-            p[i] += negLr * d
-        }
-    case (true, true):
-        for i in 0..<n {
-            let d = g[i] + wd * p[i]
-            b[i] = d
-            p[i] += negLr * (d + mu * d)
-        }
-    case (false, false):
-        for i in 0..<n {
-            let d = g[i] + wd * p[i]
-            let v = b[i] * mu + keep * d
-            b[i] = v
-            p[i] += negLr * v
-        }
-    case (false, true):
-        for i in 0..<n {
-            let d = g[i] + wd * p[i]
-            let v = b[i] * mu + keep * d
-            b[i] = v
-            p[i] += negLr * (d + mu * v)
-        }
-    }
 }

@@ -4,23 +4,77 @@ import RealModule
 /// The element type of a ``Tensor``, chosen at run time.
 ///
 /// `.float32` is the default, as in PyTorch; `.float64` is what gradient checks run in.
+/// `.int64` holds indices and class labels, `.bool` masks (comparisons return it);
+/// `.int32` and `.uint8` exist for files that hold them. Only floating-point tensors can
+/// require gradients.
 ///
 ///     let x = Tensor([1, 2, 3], dtype: .float64)
+///     let labels = Tensor([3, 7] as [Int])      // int64
+///     let mask = x .> 1.5                       // bool
 public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
     /// 32-bit IEEE float, PyTorch's `torch.float32`.
     case float32
     /// 64-bit IEEE float, PyTorch's `torch.float64`.
     case float64
+    /// 64-bit signed integer, PyTorch's `torch.int64` (`long`): indices and class labels.
+    case int64
+    /// 32-bit signed integer, PyTorch's `torch.int32`.
+    case int32
+    /// 8-bit unsigned integer, PyTorch's `torch.uint8`.
+    case uint8
+    /// Boolean, one byte per element (0 or 1), PyTorch's `torch.bool`: masks.
+    case bool
 
     /// Bytes per element.
-    public var byteSize: Int { self == .float32 ? 4 : 8 }
+    public var byteSize: Int {
+        switch self {
+        case .float32, .int32: return 4
+        case .float64, .int64: return 8
+        case .uint8, .bool: return 1
+        }
+    }
+
+    /// True for `.float32` and `.float64`, the dtypes that can require gradients.
+    public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
     /// The name PyTorch prints: `torch.float32`.
     public var description: String { "torch.\(rawValue)" }
 
-    /// The wider of two dtypes: the result type of an op mixing them (PyTorch's promotion).
+    /// Whether PyTorch prints a tensor of this dtype without `dtype=` (the default float,
+    /// int64 and bool).
+    var printsWithoutName: Bool { self == .float32 || self == .int64 || self == .bool }
+
+    /// PyTorch's C++ scalar-type name, used in its error messages ("not implemented for 'Long'").
+    var scalarTypeName: String {
+        switch self {
+        case .float32: return "Float"
+        case .float64: return "Double"
+        case .int64: return "Long"
+        case .int32: return "Int"
+        case .uint8: return "Byte"
+        case .bool: return "Bool"
+        }
+    }
+
+    /// Position in PyTorch's promotion lattice for the dtypes LayerKit has:
+    /// bool < uint8 < int32 < int64 < float32 < float64.
+    private var promotionRank: Int {
+        switch self {
+        case .bool: return 0
+        case .uint8: return 1
+        case .int32: return 2
+        case .int64: return 3
+        case .float32: return 4
+        case .float64: return 5
+        }
+    }
+
+    /// The result type of an op mixing two dtypes, PyTorch's `torch.promote_types`:
+    /// integers widen, any float wins over any integer, float64 over float32.
+    ///
+    ///     DType.promoted(.int64, .float32)   // .float32
     public static func promoted(_ a: DType, _ b: DType) -> DType {
-        a == .float64 || b == .float64 ? .float64 : .float32
+        a.promotionRank >= b.promotionRank ? a : b
     }
 }
 
@@ -71,6 +125,29 @@ extension Double: TensorScalar {
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
             beta, c, blasint(ldc))
+    }
+}
+
+/// `C[i] ← op(A[i])·op(B[i]) + β·C[i]` for `batch` row-major matrices through CBLAS
+/// `sgemm`/`dgemm` (strides in elements between the batch's matrices; 0 reuses one operand).
+/// All four storages share a float dtype; `k > 0`.
+func gemmKernel(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, batch: Int,
+    a: Storage, strideA: Int, lda: Int, b: Storage, strideB: Int, ldb: Int,
+    beta: Double, c: Storage, ldc: Int
+) {
+    func run<T: TensorScalar>(_: T.Type) {
+        let pa = a.pointer(T.self), pb = b.pointer(T.self), pc = c.pointer(T.self)
+        for i in 0..<batch {
+            T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+                   a: pa + i * strideA, lda: lda, b: pb + i * strideB, ldb: ldb,
+                   beta: T(beta), c: pc + i * m * n, ldc: ldc)
+        }
+    }
+    switch c.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: notImplemented("matmul", c.dtype)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A contiguous, 64-byte-aligned buffer of `count` elements of one dtype.
@@ -26,14 +27,122 @@ final class Storage {
 
     deinit { BufferPool.release(raw, byteCount: BufferPool.sizeClass(max(count, 1) * dtype.byteSize)) }
 
+    /// The buffer as elements of `T` (a float type, or the integer type the dtype stores:
+    /// `Int64`, `Int32`, `UInt8` for `.uint8` and `.bool`).
     @inline(__always)
-    func pointer<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
+    func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
         raw.assumingMemoryBound(to: T.self)
     }
 
     @inline(__always)
-    func buffer<T: TensorScalar>(_: T.Type) -> UnsafeMutableBufferPointer<T> {
+    func buffer<T>(_: T.Type) -> UnsafeMutableBufferPointer<T> {
         UnsafeMutableBufferPointer(start: raw.assumingMemoryBound(to: T.self), count: count)
+    }
+
+    /// Element `i` as a `Double` (int64 values beyond 2⁵³ round).
+    @inline(__always)
+    func double(at i: Int) -> Double {
+        switch dtype {
+        case .float32: return Double(pointer(Float.self)[i])
+        case .float64: return pointer(Double.self)[i]
+        case .int64: return Double(pointer(Int64.self)[i])
+        case .int32: return Double(pointer(Int32.self)[i])
+        case .uint8, .bool: return Double(pointer(UInt8.self)[i])
+        }
+    }
+
+    /// Element `i` as an `Int64`: floats truncate toward zero, as PyTorch's conversion does
+    /// (NaN and values out of range give `Int64.min`, what x86 hardware gives).
+    @inline(__always)
+    func int64(at i: Int) -> Int64 {
+        switch dtype {
+        case .float32: return truncatedInt64(Double(pointer(Float.self)[i]))
+        case .float64: return truncatedInt64(pointer(Double.self)[i])
+        case .int64: return pointer(Int64.self)[i]
+        case .int32: return Int64(pointer(Int32.self)[i])
+        case .uint8, .bool: return Int64(pointer(UInt8.self)[i])
+        }
+    }
+
+    /// Whether element `i` is non-zero (a `.bool` element's value).
+    @inline(__always)
+    func isNonZero(at i: Int) -> Bool {
+        switch dtype {
+        case .float32: return pointer(Float.self)[i] != 0
+        case .float64: return pointer(Double.self)[i] != 0
+        case .int64: return pointer(Int64.self)[i] != 0
+        case .int32: return pointer(Int32.self)[i] != 0
+        case .uint8, .bool: return pointer(UInt8.self)[i] != 0
+        }
+    }
+
+    /// Stores `value` at `i`, converted to this storage's dtype.
+    @inline(__always)
+    func set(_ i: Int, double value: Double) {
+        switch dtype {
+        case .float32: pointer(Float.self)[i] = Float(value)
+        case .float64: pointer(Double.self)[i] = value
+        case .bool: pointer(UInt8.self)[i] = value != 0 ? 1 : 0
+        case .int64, .int32, .uint8: set(i, int64: truncatedInt64(value))
+        }
+    }
+
+    /// Stores `value` at `i`, converted to this storage's dtype (integers wrap, as in PyTorch).
+    @inline(__always)
+    func set(_ i: Int, int64 value: Int64) {
+        switch dtype {
+        case .float32: pointer(Float.self)[i] = Float(value)
+        case .float64: pointer(Double.self)[i] = Double(value)
+        case .int64: pointer(Int64.self)[i] = value
+        case .int32: pointer(Int32.self)[i] = Int32(truncatingIfNeeded: value)
+        case .uint8: pointer(UInt8.self)[i] = UInt8(truncatingIfNeeded: value)
+        case .bool: pointer(UInt8.self)[i] = value != 0 ? 1 : 0
+        }
+    }
+
+    /// Storage holding `values` converted to `dtype`.
+    convenience init(_ values: [Double], dtype: DType) {
+        self.init(dtype: dtype, count: values.count)
+        if dtype == .float64 {
+            values.withUnsafeBufferPointer { pointer(Double.self).update(from: $0.baseAddress!, count: values.count) }
+        } else {
+            for i in values.indices { set(i, double: values[i]) }
+        }
+    }
+
+    /// The values as `Float`.
+    func floats() -> [Float] {
+        dtype == .float32 ? Array(buffer(Float.self)) : (0..<count).map { Float(double(at: $0)) }
+    }
+
+    /// The values as `Double`.
+    func doubles() -> [Double] {
+        dtype == .float64 ? Array(buffer(Double.self)) : (0..<count).map(double(at:))
+    }
+
+    /// Overwrites every element with `source`'s (same dtype and count).
+    func assign(from source: Storage) {
+        precondition(source.dtype == dtype && source.count == count, "Storage.assign between different layouts")
+        raw.copyMemory(from: source.raw, byteCount: count * dtype.byteSize)
+    }
+
+    /// Sets every byte to zero (0, +0.0 and false in every dtype).
+    func zero() {
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize)
+    }
+
+    /// Fills this storage with copies of `row` (same dtype; `count` a multiple of its count):
+    /// copy it once, then double the filled prefix until the buffer is full.
+    func tile(from row: Storage) {
+        let rowBytes = row.count * dtype.byteSize, total = count * dtype.byteSize
+        guard total > 0 else { return }
+        raw.copyMemory(from: row.raw, byteCount: rowBytes)
+        var filled = rowBytes
+        while filled < total {
+            let step = Swift.min(filled, total - filled)
+            (raw + filled).copyMemory(from: raw, byteCount: step)
+            filled += step
+        }
     }
 
     /// A new storage holding the same values, converted to `dtype` if it differs.
@@ -41,7 +150,7 @@ final class Storage {
         let target = dtype ?? self.dtype
         let out = Storage(dtype: target, count: count)
         switch (self.dtype, target) {
-        case (.float32, .float32), (.float64, .float64):
+        case _ where self.dtype == target:
             out.raw.copyMemory(from: raw, byteCount: count * target.byteSize)
         case (.float32, .float64):
             let s = pointer(Float.self), d = out.pointer(Double.self)
@@ -49,9 +158,70 @@ final class Storage {
         case (.float64, .float32):
             let s = pointer(Double.self), d = out.pointer(Float.self)
             for i in 0..<count { d[i] = Float(s[i]) }
+        case (.bool, .float32), (.uint8, .float32):
+            let s = pointer(UInt8.self), d = out.pointer(Float.self)
+            for i in 0..<count { d[i] = Float(s[i]) }
+        case (_, .bool):
+            let d = out.pointer(UInt8.self)
+            for i in 0..<count { d[i] = isNonZero(at: i) ? 1 : 0 }
+        case (.float32, _), (.float64, _):
+            for i in 0..<count { out.set(i, double: double(at: i)) }
+        default:
+            for i in 0..<count { out.set(i, int64: int64(at: i)) }
         }
         return out
     }
+}
+
+extension Tensor {
+    /// A tensor of `count` elements of `dtype` read from little-endian bytes (a file's data).
+    static func fromLittleEndian(_ bytes: UnsafeRawPointer, count: Int, shape: [Int], dtype: DType) -> Tensor {
+        let storage = Storage(dtype: dtype, count: count)
+        copyLittleEndian(from: bytes, to: storage.raw, count: count, elementSize: dtype.byteSize)
+        return Tensor(storage: storage, shape: shape)
+    }
+
+    /// Writes the elements, row-major and little-endian, to `destination` (`count × byteSize` bytes).
+    func writeLittleEndian(to destination: UnsafeMutableRawPointer) {
+        copyLittleEndian(from: storage.raw, to: destination, count: count, elementSize: dtype.byteSize)
+    }
+}
+
+/// `prefix` followed by each tensor's elements, little-endian, as one `Data`: one
+/// uninitialised allocation filled by `memcpy` and handed to `Data` without a copy.
+func packedLittleEndian(prefix: [UInt8], _ tensors: [Tensor]) -> Data {
+    let total = prefix.count + tensors.reduce(0) { $0 + $1.count * $1.dtype.byteSize }
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(total, 1), alignment: 16)
+    prefix.withUnsafeBytes { if $0.count > 0 { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+    var position = prefix.count
+    for tensor in tensors {
+        tensor.writeLittleEndian(to: buffer + position)
+        position += tensor.count * tensor.dtype.byteSize
+    }
+    return Data(bytesNoCopy: buffer, count: total, deallocator: .custom { pointer, _ in pointer.deallocate() })
+}
+
+/// Copies `count` elements of `elementSize` bytes, converting between host order and
+/// little-endian order (a plain `memcpy` on little-endian hosts, i.e. all supported ones).
+@inline(__always)
+func copyLittleEndian(from src: UnsafeRawPointer, to dst: UnsafeMutableRawPointer, count: Int, elementSize: Int) {
+    #if _endian(little)
+    dst.copyMemory(from: src, byteCount: count * elementSize)
+    #else
+    for i in 0..<count {
+        for j in 0..<elementSize {
+            dst.storeBytes(of: src.load(fromByteOffset: i * elementSize + elementSize - 1 - j, as: UInt8.self),
+                           toByteOffset: i * elementSize + j, as: UInt8.self)
+        }
+    }
+    #endif
+}
+
+/// `v` truncated toward zero; NaN and values outside `Int64`'s range give `Int64.min`, as
+/// x86's conversion instruction (and so PyTorch on it) does, instead of trapping.
+@inline(__always)
+func truncatedInt64(_ v: Double) -> Int64 {
+    v > -9.223372036854775808e18 && v < 9.223372036854775808e18 ? Int64(v) : .min
 }
 
 /// A cache of freed buffers, so that a training loop reuses the same memory every step
@@ -134,15 +304,5 @@ enum BufferPool {
             return true
         }
         if !kept { p.deallocate() }
-    }
-
-    /// Frees every idle buffer.
-    static func drain() {
-        let all = cache.withLock { box -> [Int] in
-            let ps = (box.state.small.flatMap { $0 } + box.state.large.values.flatMap { $0 }).map { Int(bitPattern: $0) }
-            box.state = State()
-            return ps
-        }
-        for bits in all { UnsafeMutableRawPointer(bitPattern: bits)?.deallocate() }
     }
 }

@@ -135,11 +135,12 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
         if count == 0 {
             // No elements to show the shape by, so it is spelled out (except the plain `(0,)`).
             if rank != 1 { suffixes.append("size=" + pythonTuple(shape)) }
+            // No elements to tell an int64 or bool tensor by, so only float32 goes unnamed.
             if dtype != .float32 { suffixes.append("dtype=\(dtype)") }
             body = "[]"
         } else {
             if options.edgeitems <= 0 { suffixes.append("size=" + pythonTuple(shape)) }
-            if dtype != .float32 { suffixes.append("dtype=\(dtype)") }
+            if !dtype.printsWithoutName { suffixes.append("dtype=\(dtype)") }
             body = contentString(indent: indent, options: options)
         }
         if let name = gradFnName {
@@ -156,7 +157,9 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
         if count == 0 { return "[]" }
         let layout = PrintLayout(tensor: self, options: options)
         if layout.summarize && layout.edge == 0 && rank > 0 { return "[...]" }
-        let formatter = layout.withShownValues { ValueFormatter(values: $0, options: options) }
+        let formatter = dtype.isFloatingPoint
+            ? layout.withShownValues { ValueFormatter(values: $0, options: options) }
+            : ValueFormatter(texts: layout.shownTexts())
         var out = ""
         layout.write(axis: 0, offset: 0, indent: indent, formatter: formatter, into: &out)
         return out
@@ -221,6 +224,33 @@ private struct PrintLayout {
 
     func value(_ flat: Int) -> Double { tensor[flat: flat] }
 
+    /// An element as PyTorch prints it: floats through `formatter`, integers exactly
+    /// (`-3`), booleans as Python's `True`/`False`, each right-aligned to the widest.
+    func text(_ flat: Int, _ formatter: ValueFormatter) -> String {
+        tensor.dtype.isFloatingPoint ? formatter.format(value(flat)) : formatter.pad(exactText(flat))
+    }
+
+    /// The exact text of an integer or bool element.
+    func exactText(_ flat: Int) -> String {
+        tensor.dtype == .bool
+            ? (tensor.storage.isNonZero(at: flat) ? "True" : "False")
+            : String(tensor.storage.int64(at: flat))
+    }
+
+    /// The exact texts of the shown elements of an integer or bool tensor.
+    func shownTexts() -> [String] {
+        var texts: [String] = []
+        func gather(_ axis: Int, _ offset: Int) {
+            if axis == shape.count {
+                texts.append(exactText(offset))
+                return
+            }
+            for i in indices(axis) { gather(axis + 1, offset + i * strides[axis]) }
+        }
+        gather(0, 0)
+        return texts
+    }
+
     /// The shown values (PyTorch's `get_summarized_data`), handed to `body`.
     func withShownValues<R>(_ body: ([Double]) -> R) -> R {
         var values: [Double] = []
@@ -240,7 +270,7 @@ private struct PrintLayout {
     func write(axis: Int, offset: Int, indent: Int, formatter: ValueFormatter, into out: inout String) {
         let dims = shape.count - axis
         if dims == 0 {
-            out += formatter.format(value(offset))
+            out += text(offset, formatter)
             return
         }
         if dims == 1 {
@@ -269,7 +299,7 @@ private struct PrintLayout {
         items.reserveCapacity(isCut(axis) ? 2 * edge + 1 : n)
         for i in indices(axis) {
             if isCut(axis) && i == n - edge { items.append(" ...") }
-            items.append(formatter.format(value(offset + i)))
+            items.append(text(offset + i, formatter))
         }
         let elementLength = formatter.maxWidth + 2
         let perLine = Swift.max(1, floorDiv(linewidth - indent, elementLength))
@@ -321,6 +351,19 @@ private struct ValueFormatter {
             }
             maxWidth = Swift.max(maxWidth, width)
         }
+    }
+
+    /// The formatter of an integer or bool tensor: every text padded to the widest, as
+    /// PyTorch's `_Formatter` does for non-floating dtypes.
+    init(texts: [String]) {
+        precision = 0
+        maxWidth = texts.reduce(1) { Swift.max($0, $1.utf8.count) }
+    }
+
+    /// `s` right-aligned to ``maxWidth``.
+    func pad(_ s: String) -> String {
+        let pad = maxWidth - s.utf8.count
+        return pad > 0 ? String(repeating: " ", count: pad) + s : s
     }
 
     /// One value, right-aligned to ``maxWidth``.

@@ -58,7 +58,7 @@ public func runTrainDemo(
             loss.backward()
             optimizer.step()
             totalLoss += loss.item() * Double(rows.count)
-            correct += zip(logits.argmax(axis: 1).doubles(), y.doubles()).filter { $0 == $1 }.count
+            correct += (logits.argmax(axis: 1) .== y).sum().intItem()
         }
         let meanLoss = totalLoss / Double(count)
         losses.append(meanLoss)
@@ -72,34 +72,24 @@ public func runTrainDemo(
     return losses
 }
 
-/// The demo's data set, kept as flat arrays so a mini-batch is one gather into a new buffer.
+/// The demo's data set as tensors, so a mini-batch is one `indexSelect` of rows.
 private struct TrainDemoData {
-    let features: Int
-    let inputs: [Float]
-    let labels: [Int]
+    /// `[count, features]` float32 inputs.
+    let inputs: Tensor
+    /// `[count]` int64 class labels.
+    let labels: Tensor
 
     init(count: Int, features: Int, classes: Int, generator: Generator) {
-        self.features = features
-        let centres = Tensor.normal([classes, features], mean: 0, std: 0.7, generator: generator).floats()
-        let noise = Tensor.randn([count, features], generator: generator).floats()
-        let labels = (0..<count).map { _ in Int(generator.next() % UInt64(classes)) }
-        var inputs = [Float](repeating: 0, count: count * features)
-        for i in 0..<count {
-            for j in 0..<features { inputs[i * features + j] = centres[labels[i] * features + j] + noise[i * features + j] }
-        }
-        self.inputs = inputs
+        let centres = Tensor.normal([classes, features], mean: 0, std: 0.7, generator: generator)
+        let noise = Tensor.randn([count, features], generator: generator)
+        let labels = Tensor((0..<count).map { _ in Int(generator.next() % UInt64(classes)) })
+        inputs = centres.indexSelect(axis: 0, index: labels) + noise
         self.labels = labels
     }
 
-    /// The rows `rows` as inputs `[b, features]` and class-index targets `[b]`.
+    /// The rows `rows` as inputs `[b, features]` and int64 class-index targets `[b]`.
     func batch(_ rows: [Int]) -> (Tensor, Tensor) {
-        let x = Storage(dtype: .float32, count: rows.count * features)
-        let px = x.pointer(Float.self)
-        inputs.withUnsafeBufferPointer { src in
-            for (r, i) in rows.enumerated() {
-                (px + r * features).update(from: src.baseAddress! + i * features, count: features)
-            }
-        }
-        return (Tensor(storage: x, shape: [rows.count, features]), Tensor(rows.map { Double(labels[$0]) }))
+        let index = Tensor(rows)
+        return (inputs.indexSelect(axis: 0, index: index), labels.indexSelect(axis: 0, index: index))
     }
 }
