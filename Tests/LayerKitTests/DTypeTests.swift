@@ -293,6 +293,15 @@ struct DTypeTests {
         #expect(stderr.contains("only Tensors of floating point dtype can require gradients"), "\(stderr)")
     }
 
+    @Test("A Parameter of an integer tensor stops with PyTorch's message")
+    func integerParameter() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Parameter(Tensor([1, 2] as [Int]))
+        }
+        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(stderr.contains("only Tensors of floating point dtype can require gradients"), "\(stderr)")
+    }
+
     @Test("Fractional float class indices stop with a message saying to use int64")
     func fractionalTargets() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
