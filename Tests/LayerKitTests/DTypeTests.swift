@@ -162,12 +162,15 @@ struct DTypeTests {
         }
     }
 
-    @Test("crossEntropy takes int64 class indices as PyTorch does, values and gradient")
+    @Test("crossEntropy takes the int64 labels of a PyTorch file, values and gradient as PyTorch")
     func crossEntropyInt64() throws {
         let fixture = try Self.entry("cross_entropy")
         let logits = try fixtureTensor(fixture["logits"])
         logits.requiresGrad = true
-        let labels = Tensor([3, 0, 2, 1, 3, 2] as [Int])
+        // The labels as PyTorch wrote them (int64), straight from the file.
+        let file = Dictionary(uniqueKeysWithValues: try Safetensors.load(from: try fixtureFile("dt_torch")))
+        let labels = try #require(file["labels"])
+        #expect(labels.dtype == .int64 && labels.ints() == [3, 0, 2, 1, 3, 2])
         let loss = crossEntropy(logits, target: labels)
         let expected = try #require(fixture["loss"] as? Double)
         #expect(Swift.abs(loss.item() - expected) < 1e-12)
