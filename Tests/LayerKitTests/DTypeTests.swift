@@ -336,3 +336,12 @@ struct MessageFixTests {
         #expect(stderr.contains("expected sequence of length 2 at dim 2 (got 3)"), "\(stderr)")
     }
 }
+
+@Suite("Empty literals stay float32")
+struct EmptyLiteralTests {
+    @Test("Tensor([]) is an empty float32 tensor, not ambiguous with [Int] or [Bool]")
+    func emptyLiteral() {
+        let t = Tensor([])
+        #expect(t.dtype == .float32 && t.shape == [0])
+    }
+}
