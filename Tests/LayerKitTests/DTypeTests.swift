@@ -162,12 +162,15 @@ struct DTypeTests {
         }
     }
 
-    @Test("crossEntropy takes int64 class indices as PyTorch does, values and gradient")
+    @Test("crossEntropy takes the int64 labels of a PyTorch file, values and gradient as PyTorch")
     func crossEntropyInt64() throws {
         let fixture = try Self.entry("cross_entropy")
         let logits = try fixtureTensor(fixture["logits"])
         logits.requiresGrad = true
-        let labels = Tensor([3, 0, 2, 1, 3, 2] as [Int])
+        // The labels as PyTorch wrote them (int64), straight from the file.
+        let file = Dictionary(uniqueKeysWithValues: try Safetensors.load(from: try fixtureFile("dt_torch")))
+        let labels = try #require(file["labels"])
+        #expect(labels.dtype == .int64 && labels.ints() == [3, 0, 2, 1, 3, 2])
         let loss = crossEntropy(logits, target: labels)
         let expected = try #require(fixture["loss"] as? Double)
         #expect(Swift.abs(loss.item() - expected) < 1e-12)
@@ -293,6 +296,15 @@ struct DTypeTests {
         #expect(stderr.contains("only Tensors of floating point dtype can require gradients"), "\(stderr)")
     }
 
+    @Test("A Parameter of an integer tensor stops with PyTorch's message")
+    func integerParameter() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Parameter(Tensor([1, 2] as [Int]))
+        }
+        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(stderr.contains("only Tensors of floating point dtype can require gradients"), "\(stderr)")
+    }
+
     @Test("Fractional float class indices stop with a message saying to use int64")
     func fractionalTargets() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
@@ -322,5 +334,14 @@ struct MessageFixTests {
         }
         let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(stderr.contains("expected sequence of length 2 at dim 2 (got 3)"), "\(stderr)")
+    }
+}
+
+@Suite("Empty literals stay float32")
+struct EmptyLiteralTests {
+    @Test("Tensor([]) is an empty float32 tensor, not ambiguous with [Int] or [Bool]")
+    func emptyLiteral() {
+        let t = Tensor([])
+        #expect(t.dtype == .float32 && t.shape == [0])
     }
 }

@@ -38,14 +38,14 @@ public final class Parameter: Tensor, TextOutputStreamable {
     ///     let w = Parameter(Tensor.randn([5, 3]))
     public init(_ tensor: Tensor, requiresGrad: Bool = true) {
         super.init(storage: tensor.storage, shape: tensor.shape)
-        leafRequiresGrad = requiresGrad
+        self.requiresGrad = requiresGrad  // stops for an integer tensor, as PyTorch does
     }
 
     /// Overriding Tensor's designated initialiser makes Parameter inherit all of Tensor's
     /// convenience and literal initialisers, whatever they become.
     override init(storage: Storage, shape: [Int]) {
         super.init(storage: storage, shape: shape)
-        leafRequiresGrad = true
+        requiresGrad = true
     }
 
     // Tensor's value initialisers default to `requiresGrad: false`; a parameter's default

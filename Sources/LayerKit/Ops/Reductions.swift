@@ -75,7 +75,8 @@ extension Tensor {
         return out
     }
 
-    /// Mean of all elements, a 0-d tensor.
+    /// Mean of all elements, a 0-d tensor. An integer or bool tensor is averaged in float32
+    /// (PyTorch refuses; `(predicted .== labels).mean()` is then an accuracy).
     public final func mean() -> Tensor { mean(axes: nil, keepDims: false, name: "MeanBackward0") }
 
     /// Mean over `axis`.

@@ -91,6 +91,7 @@ public class Tensor: ExpressibleByArrayLiteral {
     /// A tensor from `Bool` values, `.bool` unless another dtype is given.
     ///
     ///     let mask = Tensor([true, false])         // tensor([ True, False])
+    @_disfavoredOverload
     public convenience init(_ values: [Bool], shape: [Int]? = nil, dtype: DType = .bool) {
         self.init(values.map { $0 ? 1 : 0 } as [Int], shape: shape, dtype: dtype)
     }

@@ -238,31 +238,23 @@ private struct PrintLayout {
     }
 
     /// The exact texts of the shown elements of an integer or bool tensor.
-    func shownTexts() -> [String] {
-        var texts: [String] = []
-        func gather(_ axis: Int, _ offset: Int) {
-            if axis == shape.count {
-                texts.append(exactText(offset))
-                return
-            }
-            for i in indices(axis) { gather(axis + 1, offset + i * strides[axis]) }
-        }
-        gather(0, 0)
-        return texts
-    }
+    func shownTexts() -> [String] { shown(exactText) }
 
     /// The shown values (PyTorch's `get_summarized_data`), handed to `body`.
-    func withShownValues<R>(_ body: ([Double]) -> R) -> R {
-        var values: [Double] = []
+    func withShownValues<R>(_ body: ([Double]) -> R) -> R { body(shown(value)) }
+
+    /// `read` of each shown element's flat index, in row-major order.
+    private func shown<T>(_ read: (Int) -> T) -> [T] {
+        var out: [T] = []
         func gather(_ axis: Int, _ offset: Int) {
             if axis == shape.count {
-                values.append(value(offset))
+                out.append(read(offset))
                 return
             }
             for i in indices(axis) { gather(axis + 1, offset + i * strides[axis]) }
         }
         gather(0, 0)
-        return body(values)
+        return out
     }
 
     /// PyTorch's `_tensor_str_with_formatter` (and `_vector_str`, `_scalar_str`) for the
