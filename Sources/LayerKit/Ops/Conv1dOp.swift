@@ -69,9 +69,20 @@ extension Tensor {
             let g = g.to(dtype)
             var dCols: Tensor?
             var dW: Tensor?
+            let dB = b.map { _ in Tensor.zeros([outC], dtype: dtype) }
             func backward<T: TensorScalar>(_: T.Type) {
                 let pg = g.storage.pointer(T.self), pw = wd.storage.pointer(T.self), pc = cols.storage.pointer(T.self)
-                if w.requiresGrad {
+                if let dB {
+                    // ∂L/∂b_o = Σ_b Σ_l g_bol: one contiguous row of g per (b, o).
+                    let pb = dB.storage.pointer(T.self)
+                    for r in 0..<batch * outC {
+                        let row = pg + r * outL
+                        var s: T = 0
+                        for l in 0..<outL { s += row[l] }
+                        pb[r % outC] += s
+                    }
+                }
+                if w.requiresGrad && rowsK > 0 {
                     let d = Tensor(storage: Storage(dtype: dtype, count: outC * rowsK), shape: [outC, inC, k])
                     if batch == 0 { d.fill(0) }
                     for i in 0..<batch {
@@ -81,7 +92,7 @@ extension Tensor {
                     }
                     dW = d
                 }
-                if xs.requiresGrad {
+                if xs.requiresGrad && rowsK > 0 {
                     let d = Tensor(storage: Storage(dtype: dtype, count: batch * rowsK * outL), shape: [batch, rowsK, outL])
                     for i in 0..<batch {
                         T.gemm(transA: true, transB: false, m: rowsK, n: outL, k: outC, alpha: 1,
@@ -91,7 +102,7 @@ extension Tensor {
                     dCols = d
                 }
             }
-            if outC * outL * rowsK > 0 {
+            if outC * outL > 0 {
                 switch dtype {
                 case .float32: backward(Float.self)
                 case .float64: backward(Double.self)
@@ -102,7 +113,7 @@ extension Tensor {
             } ?? Tensor.zeros(xs.shape, dtype: dtype)
             let dWfull = w.requiresGrad ? (dW ?? Tensor.zeros(w.shape, dtype: dtype)) : nil
             var grads: [Tensor?] = [dx, dWfull]
-            if b != nil { grads.append(g.reshape([batch, outC, outL]).sum(axes: [0, 2])) }
+            if let dB { grads.append(dB) }
             return grads
         }
         return out
