@@ -119,19 +119,38 @@ extension Tensor {
         return out
     }
 
+    /// The output positions `l` whose input position `l·stride + t − padding` lies inside
+    /// `0..<length` for kernel tap `t`: the rest read (or write) the zero padding.
+    @inline(__always)
+    static func conv1dValidRange(tap t: Int, length: Int, stride: Int, padding: Int, outLength: Int) -> Range<Int> {
+        // l·s + t − p ≥ 0  ⇔  l ≥ ⌈(p − t)/s⌉;   l·s + t − p < length  ⇔  l < ⌈(length + p − t)/s⌉.
+        func ceilDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
+        let lo = Swift.min(Swift.max(0, ceilDiv(padding - t, stride)), outLength)
+        let hi = Swift.max(lo, Swift.min(outLength, ceilDiv(length + padding - t, stride)))
+        return lo..<hi
+    }
+
     /// im2col: `[batch, channels·kernel, outLength]` with entry `(c·k + t, l)` the padded input at
-    /// `l·stride + t` of channel `c` (0 in the padding). No graph.
+    /// `l·stride + t` of channel `c` (0 in the padding). Rows split over threads; with stride 1 each
+    /// row is one copy between two runs of zeros. No graph.
     static func conv1dColumns(_ x: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
         let out = Tensor(storage: Storage(dtype: x.dtype, count: batch * channels * kernel * outLength), shape: [batch, channels * kernel, outLength])
         func run<T: TensorScalar>(_: T.Type) {
             let px = x.storage.pointer(T.self), po = out.storage.pointer(T.self)
-            for row in 0..<batch * channels {
-                let src = px + row * length
-                for t in 0..<kernel {
-                    let dst = po + (row * kernel + t) * outLength
-                    for l in 0..<outLength {
-                        let pos = l &* stride &+ t &- padding
-                        dst[l] = pos >= 0 && pos < length ? src[pos] : 0
+            let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
+            parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in
+                for row in lo..<hi {
+                    let src = px + row &* length
+                    for t in 0..<kernel {
+                        let dst = po + (row &* kernel &+ t) &* outLength, valid = ranges[t]
+                        dst.update(repeating: 0, count: valid.lowerBound)
+                        (dst + valid.upperBound).update(repeating: 0, count: outLength &- valid.upperBound)
+                        let start = src + (valid.lowerBound &* stride &+ t &- padding)
+                        if stride == 1 {
+                            (dst + valid.lowerBound).update(from: start, count: valid.count)
+                        } else {
+                            for (i, l) in valid.enumerated() { dst[l] = start[i &* stride] }
+                        }
                     }
                 }
             }
@@ -149,13 +168,14 @@ extension Tensor {
         let out = Tensor.zeros([batch, channels, length], dtype: cols.dtype)
         func run<T: TensorScalar>(_: T.Type) {
             let pc = cols.storage.pointer(T.self), po = out.storage.pointer(T.self)
-            for row in 0..<batch * channels {
-                let dst = po + row * length
-                for t in 0..<kernel {
-                    let src = pc + (row * kernel + t) * outLength
-                    for l in 0..<outLength {
-                        let pos = l &* stride &+ t &- padding
-                        if pos >= 0 && pos < length { dst[pos] += src[l] }
+            let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
+            parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in
+                for row in lo..<hi {
+                    let dst = po + row &* length
+                    for t in 0..<kernel {
+                        let src = pc + (row &* kernel &+ t) &* outLength, valid = ranges[t]
+                        let start = dst + (valid.lowerBound &* stride &+ t &- padding)
+                        for (i, l) in valid.enumerated() { start[i &* stride] += src[l] }
                     }
                 }
             }
