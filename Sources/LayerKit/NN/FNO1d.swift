@@ -55,11 +55,15 @@ open class FNO1d: Module {
         self.modes = modes
         self.width = width
         func linear(_ i: Int, _ o: Int) -> Linear {
-            let layer = Linear(inFeatures: i, outFeatures: o, dtype: dtype)
-            if let generator {
-                Init.kaimingUniform(layer.weight, a: 5.0.squareRoot(), generator: generator)
-                if let bias = layer.bias { Init.uniform(bias, low: -1 / Double(i).squareRoot(), high: 1 / Double(i).squareRoot(), generator: generator) }
-            }
+            guard let generator else { return Linear(inFeatures: i, outFeatures: o, dtype: dtype) }
+            // Linear's own initialiser draws from the global stream; with a generator, start from
+            // placeholders and draw PyTorch's bounds from the generator only.
+            let layer = Linear(lazyOutFeatures: o, bias: true, dtype: dtype)
+            layer.weight.materialize([o, i])
+            layer.bias?.materialize([o])
+            let bound = 1 / Double(i).squareRoot()
+            Init.uniform(layer.weight, low: -bound, high: bound, generator: generator)
+            if let bias = layer.bias { Init.uniform(bias, low: -bound, high: bound, generator: generator) }
             return layer
         }
         func spectral() -> SpectralConv1d { SpectralConv1d(inChannels: width, outChannels: width, modes: modes, dtype: dtype, generator: generator) }
