@@ -77,6 +77,8 @@ open class FNO1d: Module {
     }
 
     /// `[batch, n, 2]` (a(x), x) → `[batch, n, 1]`; a `[batch, n, 1]` input gets the grid appended.
+    ///
+    ///     let u = model(FNO1d.withGrid(a))    // a: [batch, n]
     open override func forward(_ x: Tensor) -> Tensor {
         guard x.rank == 3, x.shape[2] == 2 || x.shape[2] == 1 else {
             opError("FNO1d", "expected input [batch, n, 2] holding (a(x), x) or [batch, n, 1] holding a(x), got \(x.shape)")
