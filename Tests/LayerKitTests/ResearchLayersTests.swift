@@ -178,6 +178,7 @@ struct ResearchLayersTests {
         let ours = Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.0, $0.1.shape) })
         #expect(ours == reference)
         #expect(model.parameterCount == f["reference_16_64_parameters"] as? Int)
+        #expect(Set(FNO1d.complexStateKeys) == Set(ours.keys.filter { $0.hasSuffix("weights1") }))
     }
 
     @Test("FNO1d loads a PyTorch state dict (complex weights as view_as_real) and reproduces PyTorch's output")

@@ -93,6 +93,13 @@ open class FNO1d: Module {
         return fc2(fc1(h.permute([0, 2, 1])).gelu())
     }
 
+    /// The state-dict keys holding complex weights (`view_as_real` pairs): `conv0.weights1` …
+    /// `conv3.weights1`. A file meant for PyTorch's `load_state_dict` as is stores these as
+    /// `cfloat` (safetensors `C64`); the others are plain float tensors.
+    ///
+    ///     FNO1d.complexStateKeys      // ["conv0.weights1", "conv1.weights1", "conv2.weights1", "conv3.weights1"]
+    public static let complexStateKeys = (0..<4).map { "conv\($0).weights1" }
+
     /// `[batch, n]` samples a(x) with the grid x = `linspace(0, 1, n)` appended (the
     /// reference's `get_grid`): `[batch, n, 2]`.
     ///
