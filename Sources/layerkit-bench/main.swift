@@ -36,6 +36,7 @@ if memoryMode {
     exit(0)
 }
 runWorkloads(&harness)
+runResearchWorkloads(&harness)
 
 if let outPath {
     struct Report: Codable {
