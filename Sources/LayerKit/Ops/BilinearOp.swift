@@ -75,6 +75,7 @@ extension Tensor {
         switch x1.dtype {
         case .float32: run(Float.self)
         case .float64: run(Double.self)
+        default: notImplemented("bilinear", x1.dtype)
         }
         return out
     }
@@ -106,6 +107,7 @@ extension Tensor {
         switch x1.dtype {
         case .float32: run(Float.self)
         case .float64: run(Double.self)
+        default: notImplemented("bilinear", x1.dtype)
         }
         return (d1, d2)
     }

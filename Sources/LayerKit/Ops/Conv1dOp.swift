@@ -61,6 +61,7 @@ extension Tensor {
                 switch dtype {
                 case .float32: forward(Float.self)
                 case .float64: forward(Double.self)
+                default: notImplemented("conv1d", dtype)
                 }
             }
         }
@@ -106,6 +107,7 @@ extension Tensor {
                 switch dtype {
                 case .float32: backward(Float.self)
                 case .float64: backward(Double.self)
+                default: notImplemented("conv1d", dtype)
                 }
             }
             let dx: Tensor? = !xs.requiresGrad ? nil : dCols.map { d in
@@ -158,6 +160,7 @@ extension Tensor {
         switch x.dtype {
         case .float32: run(Float.self)
         case .float64: run(Double.self)
+        default: notImplemented("conv1d", x.dtype)
         }
         return out
     }
@@ -183,6 +186,7 @@ extension Tensor {
         switch cols.dtype {
         case .float32: run(Float.self)
         case .float64: run(Double.self)
+        default: notImplemented("conv1d", cols.dtype)
         }
         return out
     }
