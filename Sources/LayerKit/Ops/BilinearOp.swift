@@ -72,9 +72,8 @@ extension Tensor {
                 }
             }
         }
-        switch x1.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
+        if x1.dtype == .float64 { run(Double.self) } else if x1.dtype == .float32 { run(Float.self) } else {
+            opError("bilinear", "expected float32 or float64 tensors, got \(x1.dtype)")
         }
         return out
     }
@@ -103,9 +102,8 @@ extension Tensor {
                 }
             }
         }
-        switch x1.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
+        if x1.dtype == .float64 { run(Double.self) } else if x1.dtype == .float32 { run(Float.self) } else {
+            opError("bilinear", "expected float32 or float64 tensors, got \(x1.dtype)")
         }
         return (d1, d2)
     }
