@@ -60,3 +60,19 @@ func runResearchWorkloads(_ h: inout Harness) {
         fno(input).sum().backward()
     }
 }
+
+/// Diagnostics for Bilinear's forward (`--only bilinear.micro`): the outer product alone and its
+/// GEMM in both orientations.
+func runBilinearMicro(_ h: inout Harness) {
+    guard let filter = h.filter, filter.hasPrefix("bilinear.micro") else { return }
+    let g = Generator(seed: 0)
+    for (b, i1, i2, o) in [(256, 64, 64, 64), (32, 128, 128, 128)] {
+        let id = "\(b)x\(i1)x\(i2)x\(o)"
+        let x1 = Tensor.randn([b, i1], generator: g), x2 = Tensor.randn([b, i2], generator: g)
+        let w = Tensor.randn([o, i1 * i2], generator: g)
+        let p = (x1.reshape([b, i1, 1]) * x2.reshape([b, 1, i2])).reshape([b, i1 * i2])
+        h.bench("bilinear.micro.outer.\(id)") { blackHole(x1.reshape([b, i1, 1]) * x2.reshape([b, 1, i2])) }
+        h.bench("bilinear.micro.gemmPWt.\(id)") { blackHole(p.matmul(w, transposeSelf: false, transposeOther: true)) }
+        h.bench("bilinear.micro.gemmWPt.\(id)") { blackHole(w.matmul(p, transposeSelf: false, transposeOther: true)) }
+    }
+}

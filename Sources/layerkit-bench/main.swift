@@ -37,6 +37,7 @@ if memoryMode {
 }
 runWorkloads(&harness)
 runResearchWorkloads(&harness)
+runBilinearMicro(&harness)
 
 if let outPath {
     struct Report: Codable {

@@ -58,10 +58,8 @@ extension Tensor {
         }
         if out.count > 0 {
             if rowsK == 0 { if b == nil { out.fill(0) } } else {
-                switch dtype {
-                case .float32: forward(Float.self)
-                case .float64: forward(Double.self)
-                default: notImplemented("conv1d", dtype)
+                if dtype == .float64 { forward(Double.self) } else if dtype == .float32 { forward(Float.self) } else {
+                    opError("conv1d", "expected float32 or float64 tensors, got \(dtype)")
                 }
             }
         }
@@ -104,10 +102,8 @@ extension Tensor {
                 }
             }
             if outC * outL > 0 {
-                switch dtype {
-                case .float32: backward(Float.self)
-                case .float64: backward(Double.self)
-                default: notImplemented("conv1d", dtype)
+                if dtype == .float64 { backward(Double.self) } else if dtype == .float32 { backward(Float.self) } else {
+                    opError("conv1d", "expected float32 or float64 tensors, got \(dtype)")
                 }
             }
             let dx: Tensor? = !xs.requiresGrad ? nil : dCols.map { d in
@@ -157,10 +153,8 @@ extension Tensor {
                 }
             }
         }
-        switch x.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        default: notImplemented("conv1d", x.dtype)
+        if x.dtype == .float64 { run(Double.self) } else if x.dtype == .float32 { run(Float.self) } else {
+            opError("conv1d", "expected float32 or float64 tensors, got \(x.dtype)")
         }
         return out
     }
@@ -183,10 +177,8 @@ extension Tensor {
                 }
             }
         }
-        switch cols.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        default: notImplemented("conv1d", cols.dtype)
+        if cols.dtype == .float64 { run(Double.self) } else if cols.dtype == .float32 { run(Float.self) } else {
+            opError("conv1d", "expected float32 or float64 tensors, got \(cols.dtype)")
         }
         return out
     }
