@@ -23,6 +23,16 @@ struct ReadmeExampleTests {
         #expect(report.passed)
     }
 
+    @Test("The README's randomness and dtype lines print what their comments say")
+    func seedsAndDtypes() {
+        let a = withSeed(42) { Tensor.randn([3]) }
+        #expect(a.floats() == Tensor.randn([3], generator: Generator(seed: 42)).floats())
+        let labels = Tensor([3, 0, 7] as [Int])
+        #expect(labels.description == "tensor([3, 0, 7])" && labels.dtype == .int64)
+        let mask = labels .> 2
+        #expect(mask.description == "tensor([ True, False,  True])")
+    }
+
     @Test("The README's example is the one tested here")
     func readmeMatches() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -30,7 +40,9 @@ struct ReadmeExampleTests {
         let tested = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
         for line in ["let x = Tensor([1, 2, 3, 4, 5])", "let w = Tensor.randn([4, 3], dtype: .float64)",
                      "let input = Tensor.rand([2, 4], dtype: .float64)", "let loss = input.matmul(w).relu().sum()",
-                     "let report = try gradCheck([input, w]) { $0[0].matmul($0[1]).tanh() }"] {
+                     "let report = try gradCheck([input, w]) { $0[0].matmul($0[1]).tanh() }",
+                     "let a = withSeed(42) { Tensor.randn([3]) }", "let labels = Tensor([3, 0, 7] as [Int])",
+                     "let mask = labels .> 2"] {
             #expect(readme.contains(line) && tested.contains(line), "\(line)")
         }
     }
