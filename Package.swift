@@ -53,7 +53,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "layerkit-bench",
-            dependencies: ["LayerKit", "Exercises", "CBLAS"]
+            dependencies: ["LayerKit", "Exercises", "Grading", "CBLAS"]
         ),
         .testTarget(name: "LayerKitTests", dependencies: ["LayerKit"], resources: [.copy("Fixtures")]),
         // Depends on the `layerkit` executable so that the grader's tests can run it.

@@ -20,7 +20,7 @@ struct Harness {
     /// a group is skipped otherwise).
     func wants(_ group: String) -> Bool {
         guard let filter else { return group != "micro" }
-        let groups = ["tinyop", "linear", "matmul", "mlp", "centered", "reduction", "fourier", "gradcheck", "safetensors", "micro"]
+        let groups = ["tinyop", "linear", "matmul", "mlp", "centered", "reduction", "fourier", "gradcheck", "safetensors", "grade", "micro"]
         if let named = groups.first(where: { filter.hasPrefix($0) }) { return named == group }
         return group != "micro"
     }

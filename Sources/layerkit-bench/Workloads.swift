@@ -1,5 +1,6 @@
 import Exercises
 import Foundation
+import Grading
 import LayerKit
 
 /// Every workload id of shared/bench-ref/README.md, timed the way bench_torch.py times them.
@@ -161,6 +162,27 @@ func runWorkloads(_ h: inout Harness) {
         let xf = Tensor.randn([4, 16], dtype: .float64)
         precondition((try? gradCheck([xf]) { fourier($0[0]) })?.passed == true, "gradcheck.fourier failed")
         h.bench("gradcheck.fourier.4x16") { blackHole(try? gradCheck([xf]) { fourier($0[0]) }) }
+        // A larger check: batch 4, in 16, out 8 (2,112 inputs to perturb).
+        let layer16 = TensorReduction(inFeatures: 16, outFeatures: 8, dtype: .float64)
+        let x16 = Tensor.randn([4, 16], dtype: .float64)
+        precondition((try? gradCheck([x16, layer16.weight]) { layer16($0[0]) })?.passed == true, "gradcheck.reduction.16x8 failed")
+        h.bench("gradcheck.reduction.16x8") { blackHole(try? gradCheck([x16, layer16.weight]) { layer16($0[0]) }) }
+    }
+
+    // The grader on the reference tensor-reduction answer: every criterion of the exercise's
+    // spec, in this process and in a child process (this executable, as `layerkit grade` does).
+    if h.wants("grade") {
+        guard let reference = referenceSolutions.first(where: { $0.exercise == .tensorReduction && $0.name == "TensorReduction" }) else {
+            fatalError("layerkit-bench: no reference TensorReduction candidate")
+        }
+        precondition(grade(reference).passedAll, "grade.tensor-reduction: the reference answer does not pass")
+        h.bench("grade.tensor-reduction.inprocess") { blackHole(grade(reference)) }
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let child = gradeInChildProcess(reference, timeout: 60, executable: me, arguments: [])
+        precondition(child.passedAll, "grade.tensor-reduction.child: the reference answer does not pass in a child:\n\(child.table)")
+        h.bench("grade.tensor-reduction.child") {
+            blackHole(gradeInChildProcess(reference, timeout: 60, executable: me, arguments: []))
+        }
     }
 
     // The MLP's state dict (203,530 parameters) to and from a safetensors file.

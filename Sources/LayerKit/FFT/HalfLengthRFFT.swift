@@ -139,7 +139,7 @@ extension Tensor {
 /// spectrum `Z` (rows `zStride` complex values apart) → the first `m` bins of the real
 /// transform (rows `m` apart). `z` may be `x` (then `zStride == m ≥ h`).
 @inline(__always)
-private func halfLengthForward<T: TensorScalar>(
+private func halfLengthForward<T: TensorScalar & SIMDScalar>(
     _: T.Type, _ zRaw: UnsafeMutableRawPointer, zStride: Int, _ xRaw: UnsafeMutableRawPointer, rows: Int, n: Int, bins m: Int
 ) {
     let h = n / 2, half = T(0.5)
@@ -155,6 +155,22 @@ private func halfLengthForward<T: TensorScalar>(
             let x = xRaw.assumingMemoryBound(to: T.self) + r &* m &* 2
             let z0r = z[0], z0i = z[1]
             var k = 1
+            if full {
+                // Four pairs at a time while the blocks k…k+3 and h−k−3…h−k stay apart.
+                let hv = SIMD4<T>(repeating: half)
+                while 2 &* k &+ 6 < h {
+                    let j = h &- k
+                    let (ar, ai) = loadComplex4(z, k, step: 1), (br, bi) = loadComplex4(z, j, step: -1)
+                    let er = hv * (ar + br), ei = hv * (ai - bi)
+                    let or = hv * (ai + bi), oi = hv * (br - ar)
+                    let wr = SIMD4<T>(cosP[k], cosP[k &+ 1], cosP[k &+ 2], cosP[k &+ 3])
+                    let wi = -SIMD4<T>(sinP[k], sinP[k &+ 1], sinP[k &+ 2], sinP[k &+ 3])
+                    let tr = wr * or - wi * oi, ti = wr * oi + wi * or
+                    storeComplex4(x, k, step: 1, er + tr, ei + ti)
+                    storeComplex4(x, j, step: -1, er - tr, ti - ei)
+                    k &+= 4
+                }
+            }
             while k <= pairs {
                 let j = h &- k
                 let ar = z[2 &* k], ai = z[2 &* k &+ 1], br = z[2 &* j], bi = z[2 &* j &+ 1]
@@ -191,7 +207,7 @@ private func halfLengthForward<T: TensorScalar>(
 /// The adjoint butterflies (see the top of the file) over `rows` rows: gradients of the
 /// first `m` bins (rows `m` apart) → `Z̄`, `h` complex values per row, written over `dx`.
 @inline(__always)
-private func halfLengthAdjoint<T: TensorScalar>(
+private func halfLengthAdjoint<T: TensorScalar & SIMDScalar>(
     _: T.Type, _ gRaw: UnsafeMutableRawPointer, _ dRaw: UnsafeMutableRawPointer, rows: Int, n: Int, bins m: Int
 ) {
     let h = n / 2, half = T(0.5)
@@ -206,11 +222,25 @@ private func halfLengthAdjoint<T: TensorScalar>(
             // Bins past m have zero gradient; the loop runs in two parts so that the common
             // case (every bin of the pair kept) has no branches.
             var k = 1
-            let bothKept = Swift.min(pairs, m - h)   // k ≤ this: h − k < m as well
+            // Both bins of pair (k, h − k) are kept when h − m < k < m.
+            let firstBoth = Swift.max(1, h - m + 1), lastBoth = Swift.min(pairs, m - 1)
+            let hv = SIMD4<T>(repeating: half)
+            while firstBoth == 1 && k &+ 3 <= lastBoth && 2 &* k &+ 6 < h {
+                let j = h &- k
+                let (ar, ai) = loadComplex4(g, k, step: 1), (br, bi) = loadComplex4(g, j, step: -1)
+                let er = hv * (ar + br), ei = hv * (ai - bi)
+                let or = hv * (ar - br), oi = hv * (ai + bi)
+                let cr = SIMD4<T>(cosP[k], cosP[k &+ 1], cosP[k &+ 2], cosP[k &+ 3])
+                let ci = SIMD4<T>(sinP[k], sinP[k &+ 1], sinP[k &+ 2], sinP[k &+ 3])
+                let sr = -(cr * oi + ci * or), si = cr * or - ci * oi
+                storeComplex4(d, k, step: 1, er + sr, ei + si)
+                storeComplex4(d, j, step: -1, er - sr, si - ei)
+                k &+= 4
+            }
             while k <= pairs {
                 let j = h &- k
                 let ar: T, ai: T, br: T, bi: T
-                if k <= bothKept {
+                if k >= firstBoth && k <= lastBoth {
                     ar = g[2 &* k]; ai = g[2 &* k &+ 1]; br = g[2 &* j]; bi = g[2 &* j &+ 1]
                 } else {
                     (ar, ai) = k < m ? (g[2 &* k], g[2 &* k &+ 1]) : (0, 0)
@@ -237,5 +267,24 @@ private func halfLengthAdjoint<T: TensorScalar>(
             d[1] = g0 - gh
         }
     }
+    }
+}
+
+/// The complex values `i, i + step, i + 2·step, i + 3·step` of an interleaved (re, im) row,
+/// as real and imaginary lanes.
+@inline(__always)
+private func loadComplex4<T: SIMDScalar>(_ p: UnsafeMutablePointer<T>, _ i: Int, step: Int) -> (SIMD4<T>, SIMD4<T>) {
+    let a = 2 &* i, s = 2 &* step
+    return (SIMD4(p[a], p[a &+ s], p[a &+ 2 &* s], p[a &+ 3 &* s]),
+            SIMD4(p[a &+ 1], p[a &+ s &+ 1], p[a &+ 2 &* s &+ 1], p[a &+ 3 &* s &+ 1]))
+}
+
+/// Stores real and imaginary lanes at complex positions `i, i + step, …` (see ``loadComplex4``).
+@inline(__always)
+private func storeComplex4<T: SIMDScalar>(_ p: UnsafeMutablePointer<T>, _ i: Int, step: Int, _ re: SIMD4<T>, _ im: SIMD4<T>) {
+    let a = 2 &* i, s = 2 &* step
+    for l in 0..<4 {
+        p[a &+ l &* s] = re[l]
+        p[a &+ l &* s &+ 1] = im[l]
     }
 }
