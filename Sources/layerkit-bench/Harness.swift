@@ -16,6 +16,10 @@ struct Harness {
     var filter: String?
     private(set) var results: [BenchResult] = []
 
+    /// `LAYERKIT_BENCH_CALLS=N`: run every selected workload exactly N times, untimed (for
+    /// `valgrind --tool=callgrind`, whose counts do not depend on the machine's load).
+    static let fixedCalls = ProcessInfo.processInfo.environment["LAYERKIT_BENCH_CALLS"].flatMap { Int($0) }
+
     /// Whether any workload whose id starts with `group` passes the `--only` filter (setup for
     /// a group is skipped otherwise).
     func wants(_ group: String) -> Bool {
@@ -27,6 +31,12 @@ struct Harness {
 
     mutating func bench(_ name: String, _ body: () -> Void) {
         if let filter, !name.contains(filter) { return }
+        if let fixed = Harness.fixedCalls {
+            // Instruction counting (valgrind): exactly `fixed` calls, no timing. Two runs with
+            // different counts give the per-call cost as their difference.
+            for _ in 0..<fixed { body() }
+            return
+        }
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double {
             Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18

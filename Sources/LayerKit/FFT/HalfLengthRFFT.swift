@@ -25,11 +25,16 @@ import Synchronization
 final class HalfLengthTwiddles<T: TensorScalar>: Sendable {
     let cos: [T]
     let sin: [T]
+    /// `cos` and `sin` with every value twice (`c0 c0 c1 c1 …`), for interleaved (re, im) lanes.
+    let cos2: [T]
+    let sin2: [T]
 
     init(n: Int) {
-        let count = n / 4 + 1
+        let count = n / 4 + 8
         cos = (0..<count).map { T(Double.cos(2 * Double.pi * Double($0) / Double(n))) }
         sin = (0..<count).map { T(Double.sin(2 * Double.pi * Double($0) / Double(n))) }
+        cos2 = cos.flatMap { [$0, $0] }
+        sin2 = sin.flatMap { [$0, $0] }
     }
 }
 
@@ -59,8 +64,13 @@ enum TwiddleCache {
 }
 
 extension Tensor {
-    /// Rows of the batch below which (rows × n) the even-length transform runs on one thread.
-    static let halfLengthSplit = 1 << 17
+    /// Elements (rows × n) below which the even-length transform runs on one thread
+    /// (tuning knob: `LAYERKIT_FFT_SPLIT`).
+    static let halfLengthSplit = environmentString("LAYERKIT_FFT_SPLIT").flatMap { Int($0) } ?? (1 << 17)
+
+    /// The shortest even length that takes the half-length path; shorter ones use FFTW's own
+    /// real transform (tuning knob: `LAYERKIT_FFT_HALF_MIN`).
+    static let halfLengthMinimum = environmentString("LAYERKIT_FFT_HALF_MIN").flatMap { Int($0) } ?? 2
 
     /// ``rfft(bins:)`` for an even length `n ≥ 2` and `1 ≤ m ≤ n/2 + 1`: a batched complex FFT
     /// of `n/2` points straight from this tensor's storage, then one butterfly pass that
@@ -146,7 +156,9 @@ private func halfLengthForward<T: TensorScalar & SIMDScalar>(
     let table = TwiddleCache.table(T.self, n: n)
     table.cos.withUnsafeBufferPointer { cosT in
     table.sin.withUnsafeBufferPointer { sinT in
-        let cosP = cosT.baseAddress!, sinP = sinT.baseAddress!
+    table.cos2.withUnsafeBufferPointer { cos2T in
+    table.sin2.withUnsafeBufferPointer { sin2T in
+        let cosP = cosT.baseAddress!, sinP = sinT.baseAddress!, cos2P = cos2T.baseAddress!, sin2P = sin2T.baseAddress!
         // Pairs (k, h − k) with k < h − k; both written when both are kept.
         let pairs = (h - 1) / 2
         let full = m >= h
@@ -156,18 +168,19 @@ private func halfLengthForward<T: TensorScalar & SIMDScalar>(
             let z0r = z[0], z0i = z[1]
             var k = 1
             if full {
-                // Four pairs at a time while the blocks k…k+3 and h−k−3…h−k stay apart.
-                let hv = SIMD4<T>(repeating: half)
+                // Four pairs at a time while the blocks k…k+3 and h−k−3…h−k stay apart, on
+                // interleaved lanes: contiguous loads and stores, the mirror block reversed.
+                let c2 = cos2P, s2 = sin2P
                 while 2 &* k &+ 6 < h {
                     let j = h &- k
-                    let (ar, ai) = loadComplex4(z, k, step: 1), (br, bi) = loadComplex4(z, j, step: -1)
-                    let er = hv * (ar + br), ei = hv * (ai - bi)
-                    let or = hv * (ai + bi), oi = hv * (br - ar)
-                    let wr = SIMD4<T>(cosP[k], cosP[k &+ 1], cosP[k &+ 2], cosP[k &+ 3])
-                    let wi = -SIMD4<T>(sinP[k], sinP[k &+ 1], sinP[k &+ 2], sinP[k &+ 3])
-                    let tr = wr * or - wi * oi, ti = wr * oi + wi * or
-                    storeComplex4(x, k, step: 1, er + tr, ei + ti)
-                    storeComplex4(x, j, step: -1, er - tr, ti - ei)
+                    let a = load8(z, 2 &* k), b = reversePairs(load8(z, 2 &* (j &- 3)))
+                    let cb = b * conjSign()
+                    let e = half * (a + cb)
+                    let o = swapPairs(a - cb) * halfSwapSign(half)       // (a − conj b) / 2i
+                    let w = load8(c2, 2 &* k), v = load8(s2, 2 &* k)
+                    let t = w * o + v * swapPairs(o) * conjSign()          // w^k·O, w = cos − i·sin
+                    store8(x, 2 &* k, e + t)
+                    store8(x, 2 &* (j &- 3), reversePairs((e - t) * conjSign()))
                     k &+= 4
                 }
             }
@@ -202,6 +215,8 @@ private func halfLengthForward<T: TensorScalar & SIMDScalar>(
         }
     }
     }
+    }
+    }
 }
 
 /// The adjoint butterflies (see the top of the file) over `rows` rows: gradients of the
@@ -214,7 +229,9 @@ private func halfLengthAdjoint<T: TensorScalar & SIMDScalar>(
     let table = TwiddleCache.table(T.self, n: n)
     table.cos.withUnsafeBufferPointer { cosT in
     table.sin.withUnsafeBufferPointer { sinT in
-        let cosP = cosT.baseAddress!, sinP = sinT.baseAddress!
+    table.cos2.withUnsafeBufferPointer { cos2T in
+    table.sin2.withUnsafeBufferPointer { sin2T in
+        let cosP = cosT.baseAddress!, sinP = sinT.baseAddress!, cos2P = cos2T.baseAddress!, sin2P = sin2T.baseAddress!
         let pairs = (h - 1) / 2
         for r in 0..<rows {
             let g = gRaw.assumingMemoryBound(to: T.self) + r &* m &* 2
@@ -224,17 +241,17 @@ private func halfLengthAdjoint<T: TensorScalar & SIMDScalar>(
             var k = 1
             // Both bins of pair (k, h − k) are kept when h − m < k < m.
             let firstBoth = Swift.max(1, h - m + 1), lastBoth = Swift.min(pairs, m - 1)
-            let hv = SIMD4<T>(repeating: half)
+            let c2 = cos2P, s2 = sin2P
             while firstBoth == 1 && k &+ 3 <= lastBoth && 2 &* k &+ 6 < h {
                 let j = h &- k
-                let (ar, ai) = loadComplex4(g, k, step: 1), (br, bi) = loadComplex4(g, j, step: -1)
-                let er = hv * (ar + br), ei = hv * (ai - bi)
-                let or = hv * (ar - br), oi = hv * (ai + bi)
-                let cr = SIMD4<T>(cosP[k], cosP[k &+ 1], cosP[k &+ 2], cosP[k &+ 3])
-                let ci = SIMD4<T>(sinP[k], sinP[k &+ 1], sinP[k &+ 2], sinP[k &+ 3])
-                let sr = -(cr * oi + ci * or), si = cr * or - ci * oi
-                storeComplex4(d, k, step: 1, er + sr, ei + si)
-                storeComplex4(d, j, step: -1, er - sr, si - ei)
+                let a = load8(g, 2 &* k), b = reversePairs(load8(g, 2 &* (j &- 3)))
+                let cb = b * conjSign()
+                let e = half * (a + cb), o = half * (a - cb)
+                let c = load8(c2, 2 &* k), sn = load8(s2, 2 &* k)
+                let p = c * o + sn * swapPairs(o) * signImRe()       // c·Ō, c = cos + i·sin
+                let sv = swapPairs(p) * signImRe()                    // i·c·Ō
+                store8(d, 2 &* k, e + sv)
+                store8(d, 2 &* (j &- 3), reversePairs((e - sv) * conjSign()))
                 k &+= 4
             }
             while k <= pairs {
@@ -268,23 +285,45 @@ private func halfLengthAdjoint<T: TensorScalar & SIMDScalar>(
         }
     }
     }
-}
-
-/// The complex values `i, i + step, i + 2·step, i + 3·step` of an interleaved (re, im) row,
-/// as real and imaginary lanes.
-@inline(__always)
-private func loadComplex4<T: SIMDScalar>(_ p: UnsafeMutablePointer<T>, _ i: Int, step: Int) -> (SIMD4<T>, SIMD4<T>) {
-    let a = 2 &* i, s = 2 &* step
-    return (SIMD4(p[a], p[a &+ s], p[a &+ 2 &* s], p[a &+ 3 &* s]),
-            SIMD4(p[a &+ 1], p[a &+ s &+ 1], p[a &+ 2 &* s &+ 1], p[a &+ 3 &* s &+ 1]))
-}
-
-/// Stores real and imaginary lanes at complex positions `i, i + step, …` (see ``loadComplex4``).
-@inline(__always)
-private func storeComplex4<T: SIMDScalar>(_ p: UnsafeMutablePointer<T>, _ i: Int, step: Int, _ re: SIMD4<T>, _ im: SIMD4<T>) {
-    let a = 2 &* i, s = 2 &* step
-    for l in 0..<4 {
-        p[a &+ l &* s] = re[l]
-        p[a &+ l &* s &+ 1] = im[l]
+    }
     }
 }
+
+@inline(__always)
+private func load8<T: SIMDScalar>(_ p: UnsafePointer<T>, _ i: Int) -> SIMD8<T> {
+    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<T>.self)
+}
+
+@inline(__always)
+private func load8<T: SIMDScalar>(_ p: UnsafeMutablePointer<T>, _ i: Int) -> SIMD8<T> {
+    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<T>.self)
+}
+
+@inline(__always)
+private func store8<T: SIMDScalar>(_ p: UnsafeMutablePointer<T>, _ i: Int, _ v: SIMD8<T>) {
+    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<T>.self)
+}
+
+/// Four (re, im) pairs in reverse pair order.
+@inline(__always)
+private func reversePairs<T: SIMDScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
+    SIMD8(v[6], v[7], v[4], v[5], v[2], v[3], v[0], v[1])
+}
+
+/// Each (re, im) pair as (im, re).
+@inline(__always)
+private func swapPairs<T: SIMDScalar>(_ v: SIMD8<T>) -> SIMD8<T> {
+    SIMD8(v[1], v[0], v[3], v[2], v[5], v[4], v[7], v[6])
+}
+
+/// `(1, −1)` per pair: times a vector of pairs, the complex conjugates.
+@inline(__always)
+private func conjSign<T: SIMDScalar & FloatingPoint>() -> SIMD8<T> { SIMD8(1, -1, 1, -1, 1, -1, 1, -1) }
+
+/// `(−1, 1)` per pair: with ``swapPairs(_:)``, multiplication by i.
+@inline(__always)
+private func signImRe<T: SIMDScalar & FloatingPoint>() -> SIMD8<T> { SIMD8(-1, 1, -1, 1, -1, 1, -1, 1) }
+
+/// `(h, −h)` per pair: with ``swapPairs(_:)``, division by 2i when `h = 1/2`.
+@inline(__always)
+private func halfSwapSign<T: SIMDScalar & FloatingPoint>(_ h: T) -> SIMD8<T> { SIMD8(h, -h, h, -h, h, -h, h, -h) }

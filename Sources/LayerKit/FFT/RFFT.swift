@@ -90,7 +90,7 @@ extension Tensor {
         let half = n / 2 + 1
         if bins < 0 || bins > half { opError("rfft", "bins must be in 0...\(half) for \(n) samples, got \(bins)") }
         if bins == 0 { return rfft().narrow(axis: -2, start: 0, length: 0) }
-        if n % 2 == 0 {
+        if n % 2 == 0 && n >= Tensor.halfLengthMinimum {
             // Even n: a complex FFT of n/2 points and one butterfly pass (HalfLengthRFFT.swift).
             let out = rfftHalfLength(bins: bins)
             if Tensor.needsGrad(self) {
