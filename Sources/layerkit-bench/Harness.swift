@@ -1,4 +1,5 @@
 import Foundation
+import LayerKit
 
 /// One workload's timing, in the JSON shape `shared/bench-ref/compare.py` reads.
 struct BenchResult: Codable {
@@ -14,6 +15,8 @@ struct BenchResult: Codable {
 struct Harness {
     var reps = 30
     var filter: String?
+    /// The FFTW planning rigor of the `fourier.*` workloads.
+    var fftRigor = FFTPlans.Rigor.measure
     private(set) var results: [BenchResult] = []
 
     /// `LAYERKIT_BENCH_CALLS=N`: run every selected workload exactly N times, untimed (for

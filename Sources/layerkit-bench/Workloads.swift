@@ -134,9 +134,10 @@ func runWorkloads(_ h: inout Harness) {
         }
     } }
 
-    // The half-spectrum Fourier layer of the exercises, with FFTW_MEASURE plans.
+    // The half-spectrum Fourier layer of the exercises, with FFTW_MEASURE plans (or
+    // `--fftw-rigor patient|estimate`).
     if h.wants("fourier") {
-    FFTPlans.rigor = .measure
+    FFTPlans.rigor = h.fftRigor
     for (r, n) in [(256, 1024), (64, 4096), (16, 65536), (1024, 100)] {
         let layer = FourierHalfSpectrum()
         let x = Tensor.randn([r, n])

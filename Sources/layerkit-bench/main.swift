@@ -24,10 +24,16 @@ while let arg = arguments.next() {
     case "--out": outPath = arguments.next()
     case "--only": harness.filter = arguments.next()
     case "--reps": harness.reps = Int(arguments.next() ?? "") ?? 30
+    case "--fftw-rigor":
+        switch arguments.next() {
+        case "estimate": harness.fftRigor = .estimate
+        case "patient": harness.fftRigor = .patient
+        default: harness.fftRigor = .measure
+        }
     case "--memory": memoryMode = true
     case "--steps": memorySteps = Int(arguments.next() ?? "") ?? 10_000
     default:
-        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N] | --memory [--steps N]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N] [--fftw-rigor estimate|measure|patient] | --memory [--steps N]\n".data(using: .utf8)!)
         exit(2)
     }
 }
