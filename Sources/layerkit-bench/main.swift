@@ -40,6 +40,10 @@ while let arg = arguments.next() {
 openblas_set_num_threads(Int32(threads))
 setenv("LAYERKIT_NUM_THREADS", String(threads), 1)
 print("layerkit-bench: threads \(threads), OpenBLAS \(String(cString: openblas_get_config()))")
+if String(cString: openblas_get_config()).contains("Prescott") && ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+    // OpenBLAS fell back to its SSE3 kernels (a CPU newer than the library): GEMMs run ~9× slow.
+    FileHandle.standardError.write(Data("layerkit-bench: OpenBLAS runs its generic Prescott kernels on this CPU; set OPENBLAS_CORETYPE (e.g. SkylakeX or Haswell) for both sides of a comparison (Notes/benchmarks.md)\n".utf8))
+}
 
 if memoryMode {
     runMemory(steps: memorySteps)
