@@ -16,6 +16,9 @@ struct QuadraticFormTests {
             let y = x.quadraticForm(w)
             let want = try fixtureTensor(c["y"])
             #expect(allClose(y, want, rtol: rtol, atol: atol), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want))")
+            // Without grad the weight is folded block by block: the same values.
+            let unrecorded = withNoGrad { x.quadraticForm(w) }
+            #expect(allClose(unrecorded, want, rtol: rtol, atol: atol), "no-grad path: max diff \(maxDiff(unrecorded, want))")
             (y * g).sum().backward()
             let dx = try fixtureTensor(c["dx"]), dw = try fixtureTensor(c["dw"])
             #expect(allClose(x.grad!, dx, rtol: rtol, atol: atol), "dx \(x.shape): max diff \(maxDiff(x.grad!, dx))")
@@ -30,7 +33,7 @@ struct QuadraticFormTests {
         #expect(report.passed, "\(report)")
     }
 
-    @Test("Large shapes (threads, both triangles) agree with the full outer-product GEMM",
+    @Test("Large shapes (threads, both triangles, several fold blocks without grad) agree with the full outer-product GEMM",
           arguments: [(256, 64, 64), (32, 128, 128), (64, 32, 16), (3, 200, 2)])
     func largeShapes(b: Int, i: Int, k: Int) {
         let x = Tensor.randn([b, i], dtype: .float64, generator: Generator(seed: 1)).float()

@@ -10,7 +10,8 @@ import Dispatch
 // Backward, with g = ∂L/∂y:
 //     ∂L/∂W_ijk = ∂L/∂W_jik = D_p(i,j),k with D = Oᵀ·g  (one [P, B]·[B, K] GEMM, mirrored);
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
-// S is built once per call and shared by the forward and the input gradient.
+// S is built once per call and shared by the forward and the input gradient; when no
+// gradient is needed it is folded block by block, each block consumed by its GEMM from cache.
 
 extension Tensor {
     /// The quadratic form `y[b, k] = Σ_ij weight[i, j, k] · self[b, i] · self[b, j]`
@@ -32,29 +33,36 @@ extension Tensor {
         let (b, i, k) = (shape[0], shape[1], weight.shape[2])
         let p = i * (i + 1) / 2
         let x = storage, w = weight.storage
-        let packedWeight = Storage(dtype: dtype, count: Swift.max(p * k, 1))
         let packedOuter = Storage(dtype: dtype, count: Swift.max(b * p, 1))
         let out = Tensor(storage: Storage(dtype: dtype, count: b * k), shape: [b, k])
+        guard Tensor.needsGrad(self, weight) else {
+            // No backward to share the folded weight with: fold it block by block, each block
+            // used by its GEMM while it is still in cache.
+            switch dtype {
+            case .float32: QuadraticForm<Float>(b: b, i: i, k: k).forwardBlocked(x, w, packedOuter, out.storage)
+            case .float64: QuadraticForm<Double>(b: b, i: i, k: k).forwardBlocked(x, w, packedOuter, out.storage)
+            }
+            return out
+        }
+        let packedWeight = Storage(dtype: dtype, count: Swift.max(p * k, 1))
         switch dtype {
         case .float32: QuadraticForm<Float>(b: b, i: i, k: k).forward(x, w, packedWeight, packedOuter, out.storage)
         case .float64: QuadraticForm<Double>(b: b, i: i, k: k).forward(x, w, packedWeight, packedOuter, out.storage)
         }
-        if Tensor.needsGrad(self, weight) {
-            let needX = requiresGrad, needW = weight.requiresGrad, xShape = shape, wShape = weight.shape
-            out.record("QuadraticFormBackward0", self, weight) { g in
-                let g = g.dtype == dtype ? g : g.to(dtype)
-                let dx = needX ? Tensor(storage: Storage(dtype: dtype, count: b * i), shape: xShape) : nil
-                let dw = needW ? Tensor(storage: Storage(dtype: dtype, count: i * i * k), shape: wShape) : nil
-                switch dtype {
-                case .float32:
-                    QuadraticForm<Float>(b: b, i: i, k: k).backward(
-                        g.storage, x, packedWeight, packedOuter, dx: dx?.storage, dw: dw?.storage)
-                case .float64:
-                    QuadraticForm<Double>(b: b, i: i, k: k).backward(
-                        g.storage, x, packedWeight, packedOuter, dx: dx?.storage, dw: dw?.storage)
-                }
-                return [dx, dw]
+        let needX = requiresGrad, needW = weight.requiresGrad, xShape = shape, wShape = weight.shape
+        out.record("QuadraticFormBackward0", self, weight) { g in
+            let g = g.dtype == dtype ? g : g.to(dtype)
+            let dx = needX ? Tensor(storage: Storage(dtype: dtype, count: b * i), shape: xShape) : nil
+            let dw = needW ? Tensor(storage: Storage(dtype: dtype, count: i * i * k), shape: wShape) : nil
+            switch dtype {
+            case .float32:
+                QuadraticForm<Float>(b: b, i: i, k: k).backward(
+                    g.storage, x, packedWeight, packedOuter, dx: dx?.storage, dw: dw?.storage)
+            case .float64:
+                QuadraticForm<Double>(b: b, i: i, k: k).backward(
+                    g.storage, x, packedWeight, packedOuter, dx: dx?.storage, dw: dw?.storage)
             }
+            return [dx, dw]
         }
         return out
     }
@@ -90,20 +98,61 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
+    /// Writes row r of the folded weight's upper triangle, `S[p(r, c), :] = W[r, c, :] +
+    /// W[c, r, :]` for `c > r` and `W[r, r, :]` for `c = r`, to `dst` (`i − r` rows of `k`).
+    @inline(__always)
+    func foldRow(_ r: Int, _ wp: UnsafeMutablePointer<T>, into dst: UnsafeMutablePointer<T>) {
+        let diag = wp + (r &* i &+ r) &* k
+        for t in 0..<k { dst[t] = diag[t] }
+        for c in (r + 1)..<Swift.max(r + 1, i) {
+            let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, d = dst + (c &- r) &* k
+            for t in 0..<k { d[t] = a[t] + bT[t] }
+        }
+    }
+
     /// `out = O · S` with `S` and `O` built into `packedWeight` and `packedOuter`.
     func forward(_ x: Storage, _ w: Storage, _ packedWeight: Storage, _ packedOuter: Storage, _ out: Storage) {
+        let k = k, b = b, p = p
+        let wp = w.pointer(T.self), sp = packedWeight.pointer(T.self), op = packedOuter.pointer(T.self)
+        forEachTriangleRow(minWork: 1 << 15) { r, first in foldRow(r, wp, into: sp + first &* k) }
+        packOuter(x, packedOuter)
+        if b * k == 0 { return }
+        if p == 0 { out.raw.initializeMemory(as: UInt8.self, repeating: 0, count: b * k * MemoryLayout<T>.size); return }
+        T.gemm(transA: false, transB: false, m: b, n: k, k: p, alpha: 1, a: op, lda: p, b: sp, ldb: k,
+               beta: 0, c: out.pointer(T.self), ldc: k)
+    }
+
+    /// ``forward(_:_:_:_:_:)`` without keeping the folded weight: it is folded a block of
+    /// triangle rows at a time (about 256 KB) into a scratch buffer, and each block's GEMM
+    /// accumulates into `out` while the block is still in L2.
+    func forwardBlocked(_ x: Storage, _ w: Storage, _ packedOuter: Storage, _ out: Storage) {
         let i = i, k = k, b = b, p = p
-        let xp = x.pointer(T.self), wp = w.pointer(T.self), sp = packedWeight.pointer(T.self), op = packedOuter.pointer(T.self)
-        // S: row p(r, c) = W[r, c, :] + W[c, r, :] (W[r, r, :] on the diagonal).
-        forEachTriangleRow(minWork: 1 << 15) { r, first in
-            let diag = wp + (r &* i &+ r) &* k, dst = sp + first &* k
-            for t in 0..<k { dst[t] = diag[t] }
-            for c in (r + 1)..<Swift.max(r + 1, i) {
-                let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, d = dst + (c &- r) &* k
-                for t in 0..<k { d[t] = a[t] + bT[t] }
+        packOuter(x, packedOuter)
+        if b * k == 0 { return }
+        if p == 0 { out.raw.initializeMemory(as: UInt8.self, repeating: 0, count: b * k * MemoryLayout<T>.size); return }
+        let wp = w.pointer(T.self), op = packedOuter.pointer(T.self), yp = out.pointer(T.self)
+        let target = Swift.max(i, (256 << 10) / Swift.max(1, k * MemoryLayout<T>.size))
+        let block = Storage(dtype: T.dtype, count: (target + i) * k), bp = block.pointer(T.self)
+        var r0 = 0
+        while r0 < i {
+            var r1 = r0, pairs = 0
+            while r1 < i && (pairs == 0 || pairs + (i - r1) <= target) { pairs += i - r1; r1 += 1 }
+            let start = rowStart(r0), rows = r1 - r0
+            parallelChunks(rows, align: 1, unitCost: pairs / rows * k, grain: 1 << 15) { lo, hi in
+                for r in (r0 + lo)..<(r0 + hi) { foldRow(r, wp, into: bp + (rowStart(r) - start) &* k) }
             }
+            T.gemm(transA: false, transB: false, m: b, n: k, k: pairs, alpha: 1, a: op + start, lda: p, b: bp, ldb: k,
+                   beta: r0 == 0 ? 0 : 1, c: yp, ldc: k)
+            r0 = r1
         }
-        // O: row b holds x_r x_c for r ≤ c, each row of pairs a scaled copy of x[r...].
+        withExtendedLifetime(block) {}
+    }
+
+    /// The packed outer product: row b of `packedOuter` holds `x_r x_c` for `r ≤ c`.
+    func packOuter(_ x: Storage, _ packedOuter: Storage) {
+        let i = i, b = b, p = p
+        let xp = x.pointer(T.self), op = packedOuter.pointer(T.self)
+        // Each row of pairs is a scaled copy of x[r...].
         parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
             for row in lo..<hi {
                 let xr = xp + row &* i, o = op + row &* p
@@ -115,10 +164,6 @@ struct QuadraticForm<T: TensorScalar> {
                 }
             }
         }
-        if b * k == 0 { return }
-        if p == 0 { out.raw.initializeMemory(as: UInt8.self, repeating: 0, count: b * k * MemoryLayout<T>.size); return }
-        T.gemm(transA: false, transB: false, m: b, n: k, k: p, alpha: 1, a: op, lda: p, b: sp, ldb: k,
-               beta: 0, c: out.pointer(T.self), ldc: k)
     }
 
     /// The gradients for `g = ∂L/∂y`: `dx` (when given) through `M = g·Sᵀ`, `dw` (when
