@@ -68,6 +68,8 @@ def main(d):
     for t in (2, 1):
         lk = fold(sorted(glob.glob(f"{d}/lk_t{t}_r*.json")))
         th = fold(sorted(glob.glob(f"{d}/torch_t{t}_r*.json")) + sorted(glob.glob(f"{d}/torchx_t{t}_r*.json")), TORCH_TO_ID)
+        if not lk:
+            continue
         c = c_ref(f"{d}/c_ref_t{t}.txt")
         nl = max((v[2] for v in lk.values()), default=0)
         nt = max((v[2] for v in th.values()), default=0)
@@ -84,7 +86,7 @@ def main(d):
             cc = c.get(w)
             print(f"| {w} | {fmt(a[0])} ({fmt(a[1])}) | {fmt(b[0]) + ' (' + fmt(b[1]) + ')' if b else '–'} | "
                   f"{f'{r:.2f}' if r is not None else '–'} | {fmt(cc) if cc else '–'} | {f'{a[0] / cc:.2f}' if cc else '–'} |")
-        geo = statistics.geometric_mean(ratios.values())
+        geo = statistics.geometric_mean(ratios.values()) if ratios else float("nan")
         print(f"\ngeometric mean LayerKit / PyTorch over {len(ratios)} workloads: {geo:.2f}")
         print(f"\nTargets at {t} thread(s):\n")
         print("| target | workload | LayerKit / PyTorch (µs) | verdict |")
