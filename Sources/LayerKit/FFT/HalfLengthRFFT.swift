@@ -68,6 +68,9 @@ extension Tensor {
     /// (tuning knob: `LAYERKIT_FFT_SPLIT`).
     static let halfLengthSplit = environmentString("LAYERKIT_FFT_SPLIT").flatMap { Int($0) } ?? (1 << 17)
 
+    /// Bytes of the widest array per row block (tuning knob: `LAYERKIT_FFT_BLOCK_KB`).
+    static let halfLengthBlock = (environmentString("LAYERKIT_FFT_BLOCK_KB").flatMap { Int($0) } ?? 256) << 10
+
     /// The shortest even length that takes the half-length path; shorter ones use FFTW's own
     /// real transform (tuning knob: `LAYERKIT_FFT_HALF_MIN`).
     static let halfLengthMinimum = environmentString("LAYERKIT_FFT_HALF_MIN").flatMap { Int($0) } ?? 2
@@ -131,7 +134,7 @@ extension Tensor {
         }
         let widest = Swift.max(1, rowBytes.max() ?? 1)
         parallelChunks(batch, align: align, unitCost: n, grain: halfLengthSplit) { lo, hi in
-            let blocks = Swift.max(1, ((hi - lo) * widest + (256 << 10) - 1) / (256 << 10))
+            let blocks = Swift.max(1, ((hi - lo) * widest + halfLengthBlock - 1) / halfLengthBlock)
             let block = Swift.max(1, ((hi - lo + blocks - 1) / blocks + align - 1) / align) * align
             let scratch = rowBytes[2] > 0 ? Storage(dtype: .float32, count: (Swift.min(block, hi - lo) * rowBytes[2] + 3) / 4) : nil
             var row = lo
