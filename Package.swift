@@ -54,7 +54,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "layerkit-bench",
-            dependencies: ["LayerKit", "Exercises", "CBLAS"]
+            dependencies: ["LayerKit", "Exercises", "Grading", "CBLAS"]
         ),
         // libFuzzer over Safetensors.decode; `.ci/fuzz` builds it with -sanitize=fuzzer.
         .target(name: "CFuzzDriver"),

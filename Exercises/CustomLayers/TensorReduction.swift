@@ -2,12 +2,14 @@
 /// batched over any leading axes.
 ///
 /// `weight` is `[in, in, out]`, the layout of PyTorch's `einsum("bi,ijk,bj->bk", x, W, x)`.
-/// Forward is one GEMM: the batched outer product `x ⊗ x`, `[B, in·in]`, times `W` viewed as
-/// `[in·in, out]`. Backward is two more GEMMs (the transposes are gemm flags, not copies):
+/// The work is LayerKit's ``Tensor/quadraticForm(_:)``: since `x_i x_j` is symmetric in
+/// `(i, j)`, only the `in(in+1)/2` pairs `i ≤ j` enter one GEMM, against the weight folded
+/// once per call into `W_ijk + W_jik` — half the flops of the full `[B, in·in]·[in·in, out]`
+/// product. Its backward is two more GEMMs over the same pairs:
 ///
-/// - `∂L/∂W = (x ⊗ x)ᵀ · g`, i.e. `∂L/∂W_ijk = Σ_b g_bk x_bi x_bj`;
-/// - with `M = g · W_viewᵀ` (`M_bij = Σ_k g_bk W_ijk`),
-///   `∂L/∂x_bi = Σ_j (M_bij + M_bji) x_bj`, i.e. `∂y_k/∂x_i = Σ_j (W_ijk + W_jik) x_j`.
+/// - `∂L/∂W_ijk = Σ_b g_bk x_bi x_bj`, computed for `i ≤ j` and mirrored (it is symmetric);
+/// - with `M = g · W_foldedᵀ`, `∂L/∂x_bi = 2·M_b,ii x_bi + Σ_{j≠i} M_b,ij x_bj`, i.e.
+///   `∂y_k/∂x_i = Σ_j (W_ijk + W_jik) x_j`.
 ///
 ///     let layer = TensorReduction(inFeatures: 5, outFeatures: 3)
 ///     layer(Tensor.randn([4, 5])).shape       // [4, 3]
@@ -41,26 +43,8 @@ open class TensorReduction: Module {
         }
         let lead = Array(x.shape.dropLast())
         let x2 = x.reshape([-1, i])
-        let b = x2.shape[0]
-        let y = Tensor.function("TensorReductionBackward0", [x2, weight]) { inputs in
-            TensorReduction.outer(inputs[0]).matmul(inputs[1].reshape([i * i, k]))
-        } backward: { g, inputs, _ in
-            let (xs, w) = (inputs[0], inputs[1].reshape([i * i, k]))
-            let dW = TensorReduction.outer(xs).matmul(g, transposeSelf: true).reshape([i, i, k])
-            let m = g.matmul(w, transposeSelf: false, transposeOther: true).reshape([b, i, i])
-            // Σ_j M_bij x_bj + Σ_j M_bji x_bj: two batched matrix–vector products, the
-            // second with a transpose flag instead of a copy of Mᵀ.
-            let column = xs.reshape([b, i, 1])
-            let dx = (m.matmul(column) + m.matmul(column, transposeSelf: true)).reshape([b, i])
-            return [dx, dW]
-        }
+        let y = x2.quadraticForm(weight)
         let out = bias.map { y + $0 } ?? y
         return out.reshape(lead + [k])
-    }
-
-    /// The batched outer product `x ⊗ x` as `[B, in·in]`.
-    static func outer(_ x: Tensor) -> Tensor {
-        let (b, i) = (x.shape[0], x.shape[1])
-        return (x.reshape([b, i, 1]) * x.reshape([b, 1, i])).reshape([b, i * i])
     }
 }

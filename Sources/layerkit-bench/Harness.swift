@@ -1,4 +1,5 @@
 import Foundation
+import LayerKit
 
 /// One workload's timing, in the JSON shape `shared/bench-ref/compare.py` reads.
 struct BenchResult: Codable {
@@ -14,19 +15,31 @@ struct BenchResult: Codable {
 struct Harness {
     var reps = 30
     var filter: String?
+    /// The FFTW planning rigor of the `fourier.*` workloads.
+    var fftRigor = FFTPlans.Rigor.measure
     private(set) var results: [BenchResult] = []
+
+    /// `LAYERKIT_BENCH_CALLS=N`: run every selected workload exactly N times, untimed (for
+    /// `valgrind --tool=callgrind`, whose counts do not depend on the machine's load).
+    static let fixedCalls = ProcessInfo.processInfo.environment["LAYERKIT_BENCH_CALLS"].flatMap { Int($0) }
 
     /// Whether any workload whose id starts with `group` passes the `--only` filter (setup for
     /// a group is skipped otherwise).
     func wants(_ group: String) -> Bool {
         guard let filter else { return group != "micro" }
-        let groups = ["tinyop", "linear", "matmul", "mlp", "centered", "reduction", "fourier", "gradcheck", "safetensors", "micro"]
+        let groups = ["tinyop", "linear", "matmul", "mlp", "centered", "reduction", "fourier", "gradcheck", "safetensors", "grade", "micro"]
         if let named = groups.first(where: { filter.hasPrefix($0) }) { return named == group }
         return group != "micro"
     }
 
     mutating func bench(_ name: String, _ body: () -> Void) {
         if let filter, !name.contains(filter) { return }
+        if let fixed = Harness.fixedCalls {
+            // Instruction counting (valgrind): exactly `fixed` calls, no timing. Two runs with
+            // different counts give the per-call cost as their difference.
+            for _ in 0..<fixed { body() }
+            return
+        }
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double {
             Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18

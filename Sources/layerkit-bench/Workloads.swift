@@ -1,5 +1,6 @@
 import Exercises
 import Foundation
+import Grading
 import LayerKit
 
 /// Every workload id of shared/bench-ref/README.md, timed the way bench_torch.py times them.
@@ -105,6 +106,15 @@ func runWorkloads(_ h: inout Harness) {
         let w2 = Tensor.randn([64, 64 * 64]), t = xr.matmul(w2)
         h.bench("micro.reduction.gemm.256x64x4096") { blackHole(xr.matmul(w2)) }
         h.bench("micro.reduction.contract.sum") { blackHole((t.reshape([256, 64, 64]) * xr.reshape([256, 64, 1])).sum(axis: 1)) }
+        // quadraticForm's two forwards: without grad (the weight folded block by block) and
+        // with grad (the whole folded weight kept for the backward).
+        for (bq, iq, kq) in [(256, 64, 64), (32, 128, 128)] {
+            let xq = Tensor.randn([bq, iq]), wq = Tensor.randn([iq, iq, kq])
+            let xg = xq.clone()
+            xg.requiresGrad = true
+            h.bench("micro.qf.blocked.\(bq)x\(iq)x\(kq)") { blackHole(xq.quadraticForm(wq)) }
+            h.bench("micro.qf.whole.\(bq)x\(iq)x\(kq)") { blackHole(xg.quadraticForm(wq)) }
+        }
         h.bench("micro.reduction.contract.bmm") { blackHole(xr.reshape([256, 1, 64]).matmul(t.reshape([256, 64, 64]))) }
     }
     // CenteredLayer.
@@ -133,9 +143,10 @@ func runWorkloads(_ h: inout Harness) {
         }
     } }
 
-    // The half-spectrum Fourier layer of the exercises, with FFTW_MEASURE plans.
+    // The half-spectrum Fourier layer of the exercises, with FFTW_MEASURE plans (or
+    // `--fftw-rigor patient|estimate`).
     if h.wants("fourier") {
-    FFTPlans.rigor = .measure
+    FFTPlans.rigor = h.fftRigor
     for (r, n) in [(256, 1024), (64, 4096), (16, 65536), (1024, 100)] {
         let layer = FourierHalfSpectrum()
         let x = Tensor.randn([r, n])
@@ -161,6 +172,27 @@ func runWorkloads(_ h: inout Harness) {
         let xf = Tensor.randn([4, 16], dtype: .float64)
         precondition((try? gradCheck([xf]) { fourier($0[0]) })?.passed == true, "gradcheck.fourier failed")
         h.bench("gradcheck.fourier.4x16") { blackHole(try? gradCheck([xf]) { fourier($0[0]) }) }
+        // A larger check: batch 4, in 16, out 8 (2,112 inputs to perturb).
+        let layer16 = TensorReduction(inFeatures: 16, outFeatures: 8, dtype: .float64)
+        let x16 = Tensor.randn([4, 16], dtype: .float64)
+        precondition((try? gradCheck([x16, layer16.weight]) { layer16($0[0]) })?.passed == true, "gradcheck.reduction.16x8 failed")
+        h.bench("gradcheck.reduction.16x8") { blackHole(try? gradCheck([x16, layer16.weight]) { layer16($0[0]) }) }
+    }
+
+    // The grader on the reference tensor-reduction answer: every criterion of the exercise's
+    // spec, in this process and in a child process (this executable, as `layerkit grade` does).
+    if h.wants("grade") {
+        guard let reference = referenceSolutions.first(where: { $0.exercise == .tensorReduction && $0.name == "TensorReduction" }) else {
+            fatalError("layerkit-bench: no reference TensorReduction candidate")
+        }
+        precondition(grade(reference).passedAll, "grade.tensor-reduction: the reference answer does not pass")
+        h.bench("grade.tensor-reduction.inprocess") { blackHole(grade(reference)) }
+        let me = ChildCommand(executable: ChildCommand.current.executable, arguments: [])
+        let child = gradeInChildProcess(reference, limits: GradingLimits(timeout: 60), command: me)
+        precondition(child.passedAll, "grade.tensor-reduction.child: the reference answer does not pass in a child:\n\(child.table)")
+        h.bench("grade.tensor-reduction.child") {
+            blackHole(gradeInChildProcess(reference, limits: GradingLimits(timeout: 60), command: me))
+        }
     }
 
     // The MLP's state dict (203,530 parameters) to and from a safetensors file.

@@ -6,7 +6,11 @@
 //   .build-release/release/layerkit-bench --memory [--steps 10000]     (resident memory of MLP training)
 import CBLAS
 import Foundation
+import Grading
 import LayerKit
+
+// `grade.tensor-reduction.child` runs this executable as the grader's child process.
+if ProcessInfo.processInfo.environment["LAYERKIT_GRADE_CHILD"] != nil { GradeCommand.main([]) }
 
 var threads = 2
 var outPath: String?
@@ -20,16 +24,26 @@ while let arg = arguments.next() {
     case "--out": outPath = arguments.next()
     case "--only": harness.filter = arguments.next()
     case "--reps": harness.reps = Int(arguments.next() ?? "") ?? 30
+    case "--fftw-rigor":
+        switch arguments.next() {
+        case "estimate": harness.fftRigor = .estimate
+        case "patient": harness.fftRigor = .patient
+        default: harness.fftRigor = .measure
+        }
     case "--memory": memoryMode = true
     case "--steps": memorySteps = Int(arguments.next() ?? "") ?? 10_000
     default:
-        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N] | --memory [--steps N]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N] [--fftw-rigor estimate|measure|patient] | --memory [--steps N]\n".data(using: .utf8)!)
         exit(2)
     }
 }
 openblas_set_num_threads(Int32(threads))
 setenv("LAYERKIT_NUM_THREADS", String(threads), 1)
 print("layerkit-bench: threads \(threads), OpenBLAS \(String(cString: openblas_get_config()))")
+if String(cString: openblas_get_config()).contains("Prescott") && ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+    // OpenBLAS fell back to its SSE3 kernels (a CPU newer than the library): GEMMs run ~9× slow.
+    FileHandle.standardError.write(Data("layerkit-bench: OpenBLAS runs its generic Prescott kernels on this CPU; set OPENBLAS_CORETYPE (e.g. SkylakeX or Haswell) for both sides of a comparison (Notes/benchmarks.md)\n".utf8))
+}
 
 if memoryMode {
     runMemory(steps: memorySteps)

@@ -7,6 +7,11 @@ enum FFTDirection: Hashable, Sendable {
     case r2c
     /// Half-complex to real (`irfft`, unnormalised): `n/2 + 1` complex in, `n` reals out.
     case c2r
+    /// Complex to complex, sign −1 (`n` is the complex length): the half-length transform
+    /// inside the even-length ``Tensor/rfft(bins:)``.
+    case c2cForward
+    /// Complex to complex, sign +1, unnormalised: the adjoint of ``c2cForward``.
+    case c2cBackward
 }
 
 /// What a plan is made for: FFTW's `plan_many` bakes the length and the batch count in.
@@ -15,8 +20,26 @@ struct FFTPlanKey: Hashable, Sendable, CustomStringConvertible {
     var batch: Int
     var dtype: DType
     var direction: FFTDirection
+    /// Complex transforms only: the distance between output rows, in complex values (0: `n`).
+    var outputDistance = 0
+    /// Complex transforms only: input and output are the same array.
+    var inPlace = false
 
-    var description: String { "\(direction)(n: \(n), batch: \(batch), \(dtype))" }
+    var description: String {
+        "\(direction)(n: \(n), batch: \(batch), \(dtype)\(outputDistance > 0 ? ", odist: \(outputDistance)" : "")\(inPlace ? ", in place" : ""))"
+    }
+
+    /// The element counts (of the key's dtype) of the input and output arrays a plan runs on.
+    var arrayCounts: (input: Int, output: Int) {
+        let half = batch * (n / 2 + 1) * 2, real = batch * n
+        switch direction {
+        case .r2c: return (real, half)
+        case .c2r: return (half, real)
+        case .c2cForward, .c2cBackward:
+            let input = batch * n * 2
+            return (input, inPlace ? input : batch * Swift.max(outputDistance, n) * 2)
+        }
+    }
 }
 
 /// One FFTW plan (`fftw_plan` or `fftwf_plan`, by the key's dtype) for contiguous rows.
@@ -72,7 +95,7 @@ enum FFTPlanCache {
         var tick: UInt64 = 0
         /// How many plans were ever made per key: tests check that a key is planned once.
         var created: [FFTPlanKey: Int] = [:]
-        var rigor: FFTPlans.Rigor = .estimate
+        var rigor: FFTPlans.Rigor = .fromEnvironment
     }
 
     static let cache = Mutex(State())
@@ -97,15 +120,17 @@ enum FFTPlanCache {
                 state.plans.removeValue(forKey: oldest)
             }
             let handle: OpaquePointer
-            switch state.rigor {
-            case .estimate:
+            if state.rigor == .estimate {
                 handle = makePlan(key, input: input, output: output, flags: UInt32(FFTW_ESTIMATE))
-            case .measure:
-                let complexCount = key.batch * (key.n / 2 + 1) * 2, realCount = key.batch * key.n
-                let a = Storage(dtype: key.dtype, count: key.direction == .r2c ? realCount : complexCount)
-                let b = Storage(dtype: key.dtype, count: key.direction == .r2c ? complexCount : realCount)
-                handle = makePlan(key, input: a.raw, output: b.raw, flags: UInt32(FFTW_MEASURE))
+            } else {
+                let flags = UInt32(state.rigor == .patient ? FFTW_PATIENT : FFTW_MEASURE)
+                let counts = key.arrayCounts
+                let a = Storage(dtype: key.dtype, count: counts.input)
+                let b = key.inPlace ? a : Storage(dtype: key.dtype, count: counts.output)
+                FFTWisdom.load(key.dtype)
+                handle = makePlan(key, input: a.raw, output: b.raw, flags: flags)
                 withExtendedLifetime((a, b)) {}
+                FFTWisdom.save(key.dtype)
             }
             let plan = FFTPlan(key: key, handle: handle)
             state.plans[key] = Entry(plan: plan, lastUse: state.tick)
@@ -128,15 +153,23 @@ enum FFTPlanCache {
         _ key: FFTPlanKey, input: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer, flags rigorFlag: UInt32
     ) -> OpaquePointer {
         guard let n32 = Int32(exactly: key.n), let batch32 = Int32(exactly: key.batch),
-              let half32 = Int32(exactly: key.n / 2 + 1) else {
-            opError(key.direction == .r2c ? "rfft" : "irfft", "\(key) is too large for FFTW's 32-bit sizes")
+              let half32 = Int32(exactly: key.n / 2 + 1),
+              let odist32 = Int32(exactly: key.outputDistance > 0 ? key.outputDistance : key.n) else {
+            opError(key.direction == .c2r ? "irfft" : "rfft", "\(key) is too large for FFTW's 32-bit sizes")
         }
+        let sign = key.direction == .c2cBackward ? FFTW_BACKWARD : FFTW_FORWARD
         // c2r always overwrites its input; callers hand it a scratch copy.
         let flags = key.direction == .r2c ? rigorFlag : rigorFlag | UInt32(FFTW_DESTROY_INPUT)
         // The handle crosses the lock's `sending` boundary as a bit pattern: a raw pointer is
         // not Sendable, and nothing else holds it yet.
+        let limit = FFTPlans.planningTimeLimit
         let made = planner.withLock { _ -> Int in
             var n = n32
+            switch key.dtype {
+            case .float64: fftw_set_timelimit(limit)
+            case .float32: fftwf_set_timelimit(limit)
+            default: break  // no FFT of integer dtypes; planning below fails naming the key
+            }
             let plan: OpaquePointer? = switch (key.dtype, key.direction) {
             case (.float64, .r2c):
                 fftw_plan_many_dft_r2c(
@@ -154,6 +187,14 @@ enum FFTPlanCache {
                 fftwf_plan_many_dft_c2r(
                     1, &n, batch32, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)), nil, 1, half32,
                     output.assumingMemoryBound(to: Float.self), nil, 1, n32, flags)
+            case (.float64, .c2cForward), (.float64, .c2cBackward):
+                fftw_plan_many_dft(
+                    1, &n, batch32, UnsafeMutablePointer<fftw_complex>(OpaquePointer(input)), nil, 1, n32,
+                    UnsafeMutablePointer<fftw_complex>(OpaquePointer(output)), nil, 1, odist32, sign, rigorFlag)
+            case (.float32, .c2cForward), (.float32, .c2cBackward):
+                fftwf_plan_many_dft(
+                    1, &n, batch32, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)), nil, 1, n32,
+                    UnsafeMutablePointer<fftwf_complex>(OpaquePointer(output)), nil, 1, odist32, sign, rigorFlag)
             default: nil  // no FFT of integer dtypes; fails below naming the key
             }
             return Int(bitPattern: plan)
@@ -174,14 +215,30 @@ public enum FFTPlans {
         /// `FFTW_ESTIMATE` (the default): plans in milliseconds from a cost model.
         case estimate
         /// `FFTW_MEASURE`: times candidate algorithms, taking from 0.1 s to a few seconds per
-        /// new (length, batch) while holding the planner lock, for transforms measured here
-        /// up to ~1.25× faster at lengths of 4096 and more. Worth it for long training runs
-        /// and benchmarks with fixed shapes.
+        /// new (length, batch) while holding the planner lock (at most
+        /// ``FFTPlans/planningTimeLimit`` each), for transforms measured here up to ~1.25×
+        /// faster at lengths of 4096 and more. The plans found are kept on disk as FFTW
+        /// "wisdom" (see ``FFTPlans/wisdomPath``), so later processes on the same machine plan
+        /// in microseconds. Worth it for long training runs and benchmarks with fixed shapes.
         case measure
+        /// `FFTW_PATIENT`: a wider search than ``measure`` (minutes for the first large
+        /// transform without a time limit; bounded by ``FFTPlans/planningTimeLimit``), kept as
+        /// wisdom like ``measure``.
+        case patient
+
+        /// `LAYERKIT_FFTW_RIGOR` (`estimate`, `measure` or `patient`), else ``estimate``.
+        static var fromEnvironment: Rigor {
+            switch environmentString("LAYERKIT_FFTW_RIGOR")?.lowercased() {
+            case "measure": .measure
+            case "patient": .patient
+            default: .estimate
+            }
+        }
     }
 
     /// The planning rigor for plans made from now on. Setting it clears the cache, so every
-    /// transform is re-planned with the new rigor.
+    /// transform is re-planned with the new rigor. The default is ``Rigor/estimate``, or the
+    /// `LAYERKIT_FFTW_RIGOR` environment variable (`measure`, `patient`).
     public static var rigor: Rigor {
         get { FFTPlanCache.cache.withLock { $0.rigor } }
         set {
@@ -191,6 +248,16 @@ public enum FFTPlans {
             }
         }
     }
+
+    /// The most seconds FFTW may spend planning one new transform with ``Rigor/measure`` or
+    /// ``Rigor/patient`` (FFTW's `fftw_set_timelimit`): a bound on a first call's cost. The
+    /// default is 2 s; negative means no limit.
+    public static var planningTimeLimit: Double {
+        get { timeLimit.withLock { $0 } }
+        set { timeLimit.withLock { $0 = newValue } }
+    }
+
+    private static let timeLimit = Mutex<Double>(2)
 
     /// The number of plans cached now (at most 64; the least recently used goes first).
     public static var count: Int { FFTPlanCache.cache.withLock { $0.plans.count } }
@@ -275,6 +342,32 @@ enum FFTW {
                 fftwf_execute_dft_c2r(plan.handle, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)),
                                       output.assumingMemoryBound(to: Float.self))
             default: notImplemented("fft_c2r", dtype)
+            }
+        }
+    }
+
+    /// `batch` rows of `n` complex values at `input` (rows `n` apart) → `batch` rows at
+    /// `output` (rows `outputDistance` apart), unnormalised, on the calling thread;
+    /// `direction` is ``FFTDirection/c2cForward`` or ``FFTDirection/c2cBackward``. `input`
+    /// may be `output` (then `outputDistance` must be `n`); otherwise it is left intact.
+    static func c2cRows(
+        n: Int, batch: Int, dtype: DType, direction: FFTDirection, outputDistance: Int,
+        input: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer
+    ) {
+        guard batch > 0 else { return }
+        checkAlignment(input, output)
+        let key = FFTPlanKey(n: n, batch: batch, dtype: dtype, direction: direction,
+                             outputDistance: outputDistance, inPlace: input == output)
+        let plan = FFTPlanCache.plan(key, input: input, output: output)
+        withExtendedLifetime(plan) {
+            switch dtype {
+            case .float64:
+                fftw_execute_dft(plan.handle, UnsafeMutablePointer<fftw_complex>(OpaquePointer(input)),
+                                 UnsafeMutablePointer<fftw_complex>(OpaquePointer(output)))
+            case .float32:
+                fftwf_execute_dft(plan.handle, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)),
+                                  UnsafeMutablePointer<fftwf_complex>(OpaquePointer(output)))
+            default: notImplemented("fft", dtype)
             }
         }
     }

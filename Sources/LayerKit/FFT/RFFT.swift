@@ -74,9 +74,11 @@ extension Tensor {
     /// The first `bins` coefficients of ``rfft()``, shape `[..., bins, 2]`: the same values as
     /// `rfft().narrow(axis: -2, start: 0, length: bins)`, computed without the full spectrum.
     ///
-    /// Rows are transformed a few at a time into a small cache-resident scratch buffer and
-    /// only the kept bins are copied out, so the `n/2 + 1`-bin intermediate never travels
-    /// through memory; large batches are split over two threads. `bins` runs from 0 to
+    /// For even `n` the transform is a complex FFT of `n/2` points read straight from the
+    /// input, followed by one pass that forms exactly the `bins` coefficients (and the
+    /// backward one such pass and one inverse half-length FFT). For odd `n`, rows are
+    /// transformed a few at a time into a small cache-resident scratch buffer and only the
+    /// kept bins are copied out. Large batches are split over two threads. `bins` runs from 0 to
     /// `n/2 + 1` (all of them is plain ``rfft()``). The gradient is the transform's adjoint
     /// with zeros for the dropped bins.
     ///
@@ -87,8 +89,20 @@ extension Tensor {
         if n < 1 { opError("rfft", "Invalid number of data points (\(n)) specified (shape \(shape))") }
         let half = n / 2 + 1
         if bins < 0 || bins > half { opError("rfft", "bins must be in 0...\(half) for \(n) samples, got \(bins)") }
-        if bins == half { return rfft() }
         if bins == 0 { return rfft().narrow(axis: -2, start: 0, length: 0) }
+        if n % 2 == 0 && n >= Tensor.halfLengthMinimum {
+            // Even n: a complex FFT of n/2 points and one butterfly pass (HalfLengthRFFT.swift).
+            let out = rfftHalfLength(bins: bins)
+            if Tensor.needsGrad(self) {
+                let inputShape = shape, dtype = dtype, batch = count / n
+                out.record("FftR2CBackward0", self) { g in
+                    [Tensor.rfftHalfLengthAdjoint(g.dtype == dtype ? g : g.to(dtype), n: n, batch: batch,
+                                                  inputShape: inputShape, bins: bins)]
+                }
+            }
+            return out
+        }
+        if bins == half { return rfft() }
         let batch = count / n, size = dtype.byteSize
         // Row groups must start 64-byte aligned in the input (the alignment plans are made for).
         let rowAlign = 64 / gcd(n * size, 64)

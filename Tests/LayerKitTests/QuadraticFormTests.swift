@@ -1,0 +1,69 @@
+import Testing
+@testable import LayerKit
+
+@Suite("QuadraticFormTests")
+struct QuadraticFormTests {
+    @Test("quadraticForm and its gradients match numpy.einsum", arguments: [DType.float64, .float32])
+    func matchesEinsum(dtype: DType) throws {
+        let cases = try #require(try loadFixture("quadratic")["cases"] as? [[String: Any]])
+        #expect(cases.count >= 6)
+        let (rtol, atol) = dtype == .float64 ? (1e-11, 1e-11) : (1e-4, 1e-4)
+        for c in cases {
+            let x = try fixtureTensor(c["x"], dtype: dtype), w = try fixtureTensor(c["w"], dtype: dtype)
+            let g = try fixtureTensor(c["g"], dtype: dtype)
+            x.requiresGrad = true
+            w.requiresGrad = true
+            let y = x.quadraticForm(w)
+            let want = try fixtureTensor(c["y"])
+            #expect(allClose(y, want, rtol: rtol, atol: atol), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want))")
+            // Without grad the weight is folded block by block: the same values.
+            let unrecorded = withNoGrad { x.quadraticForm(w) }
+            #expect(allClose(unrecorded, want, rtol: rtol, atol: atol), "no-grad path: max diff \(maxDiff(unrecorded, want))")
+            (y * g).sum().backward()
+            let dx = try fixtureTensor(c["dx"]), dw = try fixtureTensor(c["dw"])
+            #expect(allClose(x.grad!, dx, rtol: rtol, atol: atol), "dx \(x.shape): max diff \(maxDiff(x.grad!, dx))")
+            #expect(allClose(w.grad!, dw, rtol: rtol, atol: atol), "dW \(w.shape): max diff \(maxDiff(w.grad!, dw))")
+        }
+    }
+
+    @Test("quadraticForm passes a float64 gradCheck in both inputs", arguments: [(4, 5, 3), (3, 1, 2), (2, 6, 1), (5, 3, 4)])
+    func gradCheckBoth(b: Int, i: Int, k: Int) throws {
+        let x = randomInput([b, i], seed: UInt64(10 * b + i)), w = randomInput([i, i, k], seed: UInt64(100 + k))
+        let report = try gradCheck([x, w]) { $0[0].quadraticForm($0[1]) }
+        #expect(report.passed, "\(report)")
+    }
+
+    @Test("Large shapes (threads, both triangles, several fold blocks without grad) agree with the full outer-product GEMM",
+          arguments: [(256, 64, 64), (32, 128, 128), (64, 32, 16), (3, 200, 2)])
+    func largeShapes(b: Int, i: Int, k: Int) {
+        let x = Tensor.randn([b, i], dtype: .float64, generator: Generator(seed: 1)).float()
+        let w = Tensor.randn([i, i, k], dtype: .float64, generator: Generator(seed: 2)).float()
+        x.requiresGrad = true
+        w.requiresGrad = true
+        let g = Tensor.randn([b, k], generator: Generator(seed: 3))
+        (x.quadraticForm(w) * g).sum().backward()
+        let x2 = x.detach().clone(), w2 = w.detach().clone()
+        x2.requiresGrad = true
+        w2.requiresGrad = true
+        let outer = (x2.reshape([b, i, 1]) * x2.reshape([b, 1, i])).reshape([b, i * i])
+        let y2 = outer.matmul(w2.reshape([i * i, k]))
+        (y2 * g).sum().backward()
+        let y = withNoGrad { x.quadraticForm(w) }
+        let scale = Double(i)
+        #expect(allClose(y, y2, rtol: 1e-4, atol: 1e-4 * scale), "y: \(maxDiff(y, y2))")
+        #expect(allClose(x.grad!, x2.grad!, rtol: 1e-4, atol: 1e-4 * scale), "dx: \(maxDiff(x.grad!, x2.grad!))")
+        #expect(allClose(w.grad!, w2.grad!, rtol: 1e-4, atol: 1e-4 * scale), "dW: \(maxDiff(w.grad!, w2.grad!))")
+    }
+
+    @Test("Only the inputs that require grad get one; mixed dtypes promote")
+    func gradientsWhereNeeded() {
+        let x = randomInput([3, 4], seed: 7), w = randomInput([4, 4, 2], seed: 8).float()
+        w.requiresGrad = true
+        let y = x.quadraticForm(w)
+        #expect(y.dtype == .float64)
+        y.sum().backward()
+        #expect(x.grad == nil)
+        #expect(w.grad?.shape == [4, 4, 2])
+        #expect(w.grad?.dtype == .float32)
+    }
+}
