@@ -3,7 +3,7 @@ import Testing
 import Grading
 
 /// Answer files: compiled against the grader's build, graded in a child, reported per file.
-@Suite("Grading: answer files")
+@Suite("Grading: answer files", .disabled(if: underAddressSanitizer, childSuitesSkipUnderASan))
 struct GradingFilesTests {
     /// A right tensor reduction with debug prints, weight `[out, in, in]`.
     static let rightAnswer = """

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `Examples/Gradescope/run_autograder` against a fake `/autograder` layout.
-@Suite("Grading: Gradescope")
+@Suite("Grading: Gradescope", .disabled(if: underAddressSanitizer, childSuitesSkipUnderASan))
 struct GradingGradescopeTests {
     /// A tensor reduction computed in float32: right to 1e-7, so only `values` and `gradients` fail.
     static let float32Answer = """

@@ -3,7 +3,7 @@ import Testing
 @testable import Grading
 
 /// The child process: what a candidate does to its own process changes no verdict.
-@Suite("Grading: the isolated child")
+@Suite("Grading: the isolated child", .disabled(if: underAddressSanitizer, childSuitesSkipUnderASan))
 struct GradingIsolationTests {
     /// One run of every self-test candidate, shared by the tests below.
     static func selfTestRun() throws -> GradingRun {

@@ -26,7 +26,7 @@ func runLayerKit(_ arguments: [String]) throws -> (status: Int32, stdout: String
 }
 
 /// The grader: every reference passes, every known-wrong answer fails for the right reason.
-@Suite("Grading: layerkit grade")
+@Suite("Grading: layerkit grade", .disabled(if: underAddressSanitizer, childSuitesSkipUnderASan))
 struct GradingTests {
     /// The reason each known-wrong answer must be rejected with: criterion, and words of the reason.
     static let expectedReasons: [String: (criterion: CriterionID, says: String)] = [
