@@ -7,7 +7,7 @@ struct LayerKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "layerkit",
         abstract: "Build, check and grade D2L custom layers: a tensor with autograd, nn modules, gradient checks.",
-        subcommands: [Demo.self, GradeCommand.self, TrainDemo.self],
+        subcommands: [Demo.self, GradeCommand.self, TrainDemo.self, Experiment.self],
         defaultSubcommand: Demo.self
     )
 }
