@@ -19,14 +19,17 @@ open class MultiLayer: Module {
 /// Two branches, one chosen per call (the blog's `ConditionalLayer`): `Linear(10, 5)` each.
 /// Both branches' parameters are registered; only the chosen one gets a gradient.
 ///
+/// The blog's `forward(self, x, condition)` is a two-input forward: the layer conforms to
+/// ``BinaryModule`` with a `Bool` second input, so `layer(x, condition)` comes with it.
+///
 ///     let layer = ConditionalLayer()
-///     layer(x, condition: true)       // branch1
-open class ConditionalLayer: Module {
+///     layer(x, true)       // branch1
+open class ConditionalLayer: Module, BinaryModule {
     /// Used when the condition is true.
     public let branch1: Linear
     /// Used when the condition is false.
     public let branch2: Linear
-    /// The branch `forward(_:)` takes when called without a condition.
+    /// The branch `forward(_:)` takes when called without a condition (inside a `Sequential`).
     public var condition = true
 
     /// Two `inFeatures → outFeatures` branches (the blog's 10 → 5 by default).
@@ -37,9 +40,10 @@ open class ConditionalLayer: Module {
     }
 
     /// Runs `branch1` when `condition` is true, else `branch2`.
-    public func callAsFunction(_ x: Tensor, condition: Bool) -> Tensor {
+    open func forward(_ x: Tensor, _ condition: Bool) -> Tensor {
         condition ? branch1(x) : branch2(x)
     }
 
-    open override func forward(_ x: Tensor) -> Tensor { self(x, condition: condition) }
+    /// `forward(x, condition)` with the stored ``condition``.
+    open override func forward(_ x: Tensor) -> Tensor { forward(x, condition) }
 }

@@ -136,9 +136,9 @@ struct BookLayersTests {
     func conditional() {
         let layer = ConditionalLayer()
         let x = Tensor.randn([1, 10])
-        #expect(layer(x, condition: true).floats() == layer.branch1(x).floats())
-        #expect(layer(x, condition: false).floats() == layer.branch2(x).floats())
-        layer(x, condition: false).sum().backward()
+        #expect(layer(x, true).floats() == layer.branch1(x).floats())
+        #expect(layer(x, false).floats() == layer.branch2(x).floats())
+        layer(x, false).sum().backward()
         #expect(layer.branch1.weight.grad == nil && layer.branch2.weight.grad != nil)
         #expect(layer.parameterCount == 2 * (10 * 5 + 5))
     }

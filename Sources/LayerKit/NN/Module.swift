@@ -433,3 +433,28 @@ open class Module: CustomStringConvertible {
         parameters().contains { !$0.isInitialized }
     }
 }
+
+/// A module whose computation takes two inputs, `forward(x1, x2)`, and is called `layer(x1, x2)`
+/// (PyTorch's `forward(self, input1, input2)`): conform, write ``forward(_:_:)``, and the call
+/// comes from the protocol; no layer writes its own `callAsFunction`.
+///
+/// The second input is a ``Tensor`` by default (``Bilinear``); a layer may take something else,
+/// such as the `Bool` of the blog's `ConditionalLayer`, by setting ``Second``. The one-input
+/// ``Module/forward(_:)`` stays, so a two-input layer can still sit in a ``Sequential``
+/// (which passes one tensor) when it has a sensible one-input meaning.
+///
+///     final class Gate: Module, BinaryModule {
+///         func forward(_ x: Tensor, _ gate: Tensor) -> Tensor { x * gate.sigmoid() }
+///     }
+///     let y = Gate()(x, g)
+public protocol BinaryModule: Module {
+    /// The type of the second input (``Tensor`` unless the layer says otherwise).
+    associatedtype Second = Tensor
+    /// The computation on the two inputs.
+    func forward(_ x1: Tensor, _ x2: Second) -> Tensor
+}
+
+extension BinaryModule {
+    /// Runs ``forward(_:_:)``: `layer(x1, x2)`.
+    public func callAsFunction(_ x1: Tensor, _ x2: Second) -> Tensor { forward(x1, x2) }
+}

@@ -1,0 +1,100 @@
+/// The one-dimensional Fourier Neural Operator of Li et al. (2020), as the paper's reference
+/// implementation (`FNO1d` in `fourier_1d.py` of github.com/zongyi-li/fourier_neural_operator,
+/// commit e12ed83d, the version with GELU and `cfloat` weights):
+///
+/// 1. lift (a(x), x) to `width` channels with `fc0 = Linear(2, width)`;
+/// 2. four blocks `x ← conv_l(x) + w_l(x)` with `conv_l = SpectralConv1d(width, width, modes)`
+///    and `w_l = Conv1d(width, width, 1)`, exact (erf) GELU after the first three;
+/// 3. project with `fc1 = Linear(width, 128)`, GELU, `fc2 = Linear(128, 1)`.
+///
+/// Input `[batch, n, 2]`: the function a(x) and the grid x, the reference's `(a(x), x)`
+/// (``FNO1d/withGrid(_:)`` appends the reference's grid, `linspace(0, 1, n)`, to `[batch, n]`
+/// samples; a `[batch, n, 1]` input gets it appended too, as the reference's `get_grid`).
+/// Output `[batch, n, 1]`. No domain padding: the reference leaves it commented out (periodic
+/// data). Parameter names and shapes equal the reference's state dict (`fc0.weight`,
+/// `conv0.weights1` `[width, width, modes, 2]` — the `view_as_real` of its `cfloat` weight —,
+/// `w0.weight` `[width, width, 1]`, …, `fc2.bias`), so weights move to and from PyTorch.
+///
+///     let model = FNO1d(modes: 16, width: 64)
+///     let u = model(FNO1d.withGrid(Tensor.randn([20, 1024])))    // [20, 1024, 1]
+open class FNO1d: Module {
+    /// Lifting `Linear(2, width)`.
+    public let fc0: Linear
+    /// The spectral convolution of block 0.
+    public let conv0: SpectralConv1d
+    /// The spectral convolution of block 1.
+    public let conv1: SpectralConv1d
+    /// The spectral convolution of block 2.
+    public let conv2: SpectralConv1d
+    /// The spectral convolution of block 3.
+    public let conv3: SpectralConv1d
+    /// The pointwise `Conv1d(width, width, 1)` of block 0.
+    public let w0: Conv1d
+    /// The pointwise `Conv1d(width, width, 1)` of block 1.
+    public let w1: Conv1d
+    /// The pointwise `Conv1d(width, width, 1)` of block 2.
+    public let w2: Conv1d
+    /// The pointwise `Conv1d(width, width, 1)` of block 3.
+    public let w3: Conv1d
+    /// Projection `Linear(width, 128)`.
+    public let fc1: Linear
+    /// Output `Linear(128, 1)`.
+    public let fc2: Linear
+
+    /// The number of Fourier modes each spectral convolution keeps.
+    public let modes: Int
+    /// The number of channels inside the blocks.
+    public let width: Int
+
+    /// The model with `modes` Fourier modes and `width` channels, initialised as PyTorch
+    /// initialises the reference (Linear and Conv1d defaults, `SpectralConv1d`'s `scale·rand`),
+    /// drawn from `generator` (or the global stream).
+    ///
+    ///     let model = FNO1d(modes: 16, width: 64, generator: Generator(seed: 0))
+    public init(modes: Int, width: Int, dtype: DType = .float32, generator: Generator? = nil) {
+        self.modes = modes
+        self.width = width
+        func linear(_ i: Int, _ o: Int) -> Linear {
+            let layer = Linear(inFeatures: i, outFeatures: o, dtype: dtype)
+            if let generator {
+                Init.kaimingUniform(layer.weight, a: 5.0.squareRoot(), generator: generator)
+                if let bias = layer.bias { Init.uniform(bias, low: -1 / Double(i).squareRoot(), high: 1 / Double(i).squareRoot(), generator: generator) }
+            }
+            return layer
+        }
+        func spectral() -> SpectralConv1d { SpectralConv1d(inChannels: width, outChannels: width, modes: modes, dtype: dtype, generator: generator) }
+        func pointwise() -> Conv1d { Conv1d(inChannels: width, outChannels: width, kernelSize: 1, dtype: dtype, generator: generator) }
+        fc0 = linear(2, width)
+        (conv0, conv1, conv2, conv3) = (spectral(), spectral(), spectral(), spectral())
+        (w0, w1, w2, w3) = (pointwise(), pointwise(), pointwise(), pointwise())
+        fc1 = linear(width, 128)
+        fc2 = linear(128, 1)
+        super.init()
+    }
+
+    /// `[batch, n, 2]` (a(x), x) → `[batch, n, 1]`; a `[batch, n, 1]` input gets the grid appended.
+    open override func forward(_ x: Tensor) -> Tensor {
+        guard x.rank == 3, x.shape[2] == 2 || x.shape[2] == 1 else {
+            opError("FNO1d", "expected input [batch, n, 2] holding (a(x), x) or [batch, n, 1] holding a(x), got \(x.shape)")
+        }
+        let input = x.shape[2] == 1 ? FNO1d.withGrid(x.squeeze(2)) : x
+        var h = fc0(input).permute([0, 2, 1])          // [batch, width, n]
+        let blocks = [(conv0, w0), (conv1, w1), (conv2, w2), (conv3, w3)]
+        for (l, (conv, w)) in blocks.enumerated() {
+            h = conv(h) + w(h)
+            if l < blocks.count - 1 { h = h.gelu() }
+        }
+        return fc2(fc1(h.permute([0, 2, 1])).gelu())
+    }
+
+    /// `[batch, n]` samples a(x) with the grid x = `linspace(0, 1, n)` appended (the
+    /// reference's `get_grid`): `[batch, n, 2]`.
+    ///
+    ///     let input = FNO1d.withGrid(a)     // [batch, n] → [batch, n, 2]
+    public static func withGrid(_ a: Tensor) -> Tensor {
+        guard a.rank == 2 else { opError("FNO1d.withGrid", "expected samples [batch, n], got \(a.shape)") }
+        let (b, n) = (a.shape[0], a.shape[1])
+        let grid = Tensor.linspace(0, 1, steps: n, dtype: a.dtype).reshape([1, n, 1]).expand([b, n, 1])
+        return Tensor.concat([a.reshape([b, n, 1]), grid], axis: 2)
+    }
+}

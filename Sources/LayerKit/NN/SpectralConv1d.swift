@@ -1,0 +1,62 @@
+/// The Fourier layer of the Fourier Neural Operator (Li et al., 2020, `SpectralConv1d` in the
+/// reference `fourier_1d.py`): rfft of the last axis, the leading `modes` coefficients each
+/// multiplied by a learned complex `inChannels × outChannels` matrix, the rest zero, irfft back
+/// to the input's length.
+///
+/// Input `[batch, inChannels, n]`, output `[batch, outChannels, n]`:
+/// `out_ft[b, o, k] = Σ_i x_ft[b, i, k]·w[i, o, k]` for `k < modes`, 0 above. The complex weight
+/// `weights1` is stored `[inChannels, outChannels, modes, 2]` (real, imaginary) — PyTorch's
+/// `view_as_real` of the reference's `cfloat` parameter — initialised as the reference,
+/// `scale·U(0, 1)` for both parts with `scale = 1/(inChannels·outChannels)`. `modes` may be
+/// anything from 1 to `n/2 + 1`, and `n` odd or even.
+///
+/// The complex product is real GEMMs on tensor ops (one per mode, with the weight arranged as
+/// `[[Wr, Wi], [−Wi, Wr]]`), so the gradient comes from autograd.
+///
+///     let layer = SpectralConv1d(inChannels: 64, outChannels: 64, modes: 16)
+///     let y = layer(Tensor.randn([20, 64, 1024]))    // [20, 64, 1024]
+open class SpectralConv1d: Module {
+    /// `[inChannels, outChannels, modes, 2]`: the complex weight per mode as (real, imaginary).
+    public var weights1: Parameter
+
+    /// The number of input channels.
+    public var inChannels: Int { weights1.shape[0] }
+    /// The number of output channels.
+    public var outChannels: Int { weights1.shape[1] }
+    /// How many leading Fourier modes are kept (the reference's `modes1`).
+    public var modes: Int { weights1.shape[2] }
+
+    /// A layer keeping `modes` Fourier modes, initialised as the reference from `generator`
+    /// (or the global stream).
+    ///
+    ///     SpectralConv1d(inChannels: 2, outChannels: 3, modes: 4, generator: Generator(seed: 0))
+    public init(inChannels: Int, outChannels: Int, modes: Int, dtype: DType = .float32, generator: Generator? = nil) {
+        if inChannels < 1 || outChannels < 1 || modes < 1 {
+            opError("SpectralConv1d", "expected positive channels and modes, got in \(inChannels), out \(outChannels), modes \(modes)")
+        }
+        let scale = 1 / Double(inChannels * outChannels)
+        weights1 = Parameter(Tensor.uniform([inChannels, outChannels, modes, 2], low: 0, high: scale, dtype: dtype, generator: generator))
+        super.init()
+    }
+
+    /// The Fourier layer on `x` `[batch, inChannels, n]`; needs `modes ≤ n/2 + 1`.
+    open override func forward(_ x: Tensor) -> Tensor {
+        let (i, o, m) = (inChannels, outChannels, modes)
+        guard x.rank == 3, x.shape[1] == i else {
+            opError("SpectralConv1d", "expected input [batch, \(i), n], got \(x.shape)")
+        }
+        let (b, n) = (x.shape[0], x.shape[2])
+        if m > n / 2 + 1 {
+            opError("SpectralConv1d", "modes (\(m)) must be at most n/2 + 1 = \(n / 2 + 1) for input \(x.shape)")
+        }
+        // [b, i, m, 2] → [m, b, (re | im)·i]: one row [Xr, Xi] per (mode, batch).
+        let spectrum = x.rfft(bins: m).permute([2, 0, 3, 1]).reshape([m, b, 2 * i])
+        // [i, o, m, 2] → [m, 2i, 2o] = [[Wr, Wi], [−Wi, Wr]] per mode, so [Xr, Xi]·W = [Yr, Yi].
+        let w = weights1.permute([2, 3, 0, 1])
+        let (wr, wi) = (w.select(axis: 1, index: 0), w.select(axis: 1, index: 1))
+        let block = Tensor.concat([Tensor.concat([wr, wi], axis: 2), Tensor.concat([-wi, wr], axis: 2)], axis: 1)
+        // [m, b, 2o] → [b, o, m, 2]; irfft takes the bins past `modes` as zero.
+        let product = spectrum.matmul(block).reshape([m, b, 2, o]).permute([1, 3, 0, 2])
+        return product.irfft(n: n)
+    }
+}

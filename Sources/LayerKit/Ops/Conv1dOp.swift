@@ -1,0 +1,158 @@
+// One-dimensional convolution (PyTorch's `F.conv1d`, a cross-correlation), forward and backward
+// side by side, by im2col + GEMM.
+//
+// With x [B, C, L] zero-padded by p on both sides, kernel k, stride s, Lout = (L + 2p − k)/s + 1,
+// the columns X_b[(c·k + t), l] = x_pad[b, c, l·s + t] ([C·k, Lout]) and W viewed as
+// [O, C·k] (its own layout):
+//   forward   y_b = W · X_b + b·1ᵀ                       (gemm per batch row)
+//   ∂L/∂W   = Σ_b g_b · X_bᵀ                            (gemm, transB, accumulated with β = 1)
+//   ∂L/∂X_b = Wᵀ · g_b                                  (gemm, transA), then col2im: each
+//             column entry is added back to the x position it was read from
+//   ∂L/∂b_o = Σ_b Σ_l g_bol
+// A 1-wide kernel with stride 1 and no padding has X_b = x_b: no columns are built and the
+// layer is exactly the GEMM W · x_b (the FNO's pointwise `w` layers).
+
+extension Tensor {
+    /// A 1-D convolution of `x` `[batch, inChannels, length]` (or `[inChannels, length]`) with
+    /// `weight` `[outChannels, inChannels, kernelSize]` (PyTorch's `F.conv1d`): the output is
+    /// `[batch, outChannels, (length + 2·padding − kernelSize)/stride + 1]`.
+    ///
+    ///     let y = Tensor.conv1d(x, weight: w, bias: b, stride: 1, padding: 1)
+    public static func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+        guard weight.rank == 3, x.rank == 2 || x.rank == 3, x.shape[x.rank - 2] == weight.shape[1] else {
+            opError("conv1d", "expected input [batch, \(weight.rank == 3 ? weight.shape[1] : -1), length] or [channels, length] for weight \(weight.shape) ([out, in, kernel]), got input \(x.shape)")
+        }
+        if stride < 1 || padding < 0 {
+            opError("conv1d", "stride must be ≥ 1 and padding ≥ 0, got stride \(stride), padding \(padding)")
+        }
+        let (outC, inC, k) = (weight.shape[0], weight.shape[1], weight.shape[2])
+        if let bias, bias.shape != [outC] {
+            opError("conv1d", "bias of shape \(bias.shape) does not match weight \(weight.shape)")
+        }
+        let batch = x.rank == 3 ? x.shape[0] : 1, length = x.shape[x.rank - 1]
+        let span = length + 2 * padding - k
+        if span < 0 || k < 1 {
+            opError("conv1d", "kernel size \(k) can't be greater than the padded input length \(length + 2 * padding) (input \(x.shape), padding \(padding))")
+        }
+        let outL = span / stride + 1, rowsK = inC * k
+        let dtype = DType.promoted(x.dtype, weight.dtype)
+        let xs = x.to(dtype), w = weight.to(dtype), b = bias?.to(dtype)
+        let xd = xs.detach(), wd = w.detach()
+        let direct = k == 1 && stride == 1 && padding == 0
+        let cols = direct ? xd : conv1dColumns(xd, batch: batch, channels: inC, length: length, kernel: k, stride: stride, padding: padding, outLength: outL)
+        let outShape = x.rank == 3 ? [batch, outC, outL] : [outC, outL]
+        let out = Tensor(storage: Storage(dtype: dtype, count: batch * outC * outL), shape: outShape)
+        func forward<T: TensorScalar>(_: T.Type) {
+            let pw = wd.storage.pointer(T.self), pc = cols.storage.pointer(T.self), po = out.storage.pointer(T.self)
+            if let b {
+                let pb = b.storage.pointer(T.self)
+                for r in 0..<batch * outC {
+                    (po + r * outL).update(repeating: pb[r % outC], count: outL)
+                }
+            }
+            for i in 0..<batch {
+                T.gemm(transA: false, transB: false, m: outC, n: outL, k: rowsK, alpha: 1,
+                       a: pw, lda: rowsK, b: pc + i * rowsK * outL, ldb: outL,
+                       beta: b == nil ? 0 : 1, c: po + i * outC * outL, ldc: outL)
+            }
+        }
+        if out.count > 0 {
+            if rowsK == 0 { if b == nil { out.fill(0) } } else {
+                switch dtype {
+                case .float32: forward(Float.self)
+                case .float64: forward(Double.self)
+                }
+            }
+        }
+        guard needsGrad(xs, w) || (b.map { needsGrad($0) } ?? false) else { return out }
+        out.record("ConvolutionBackward0", [xs, w] + (b.map { [$0] } ?? [])) { g in
+            let g = g.to(dtype)
+            var dCols: Tensor?
+            var dW: Tensor?
+            func backward<T: TensorScalar>(_: T.Type) {
+                let pg = g.storage.pointer(T.self), pw = wd.storage.pointer(T.self), pc = cols.storage.pointer(T.self)
+                if w.requiresGrad {
+                    let d = Tensor(storage: Storage(dtype: dtype, count: outC * rowsK), shape: [outC, inC, k])
+                    if batch == 0 { d.fill(0) }
+                    for i in 0..<batch {
+                        T.gemm(transA: false, transB: true, m: outC, n: rowsK, k: outL, alpha: 1,
+                               a: pg + i * outC * outL, lda: outL, b: pc + i * rowsK * outL, ldb: outL,
+                               beta: i == 0 ? 0 : 1, c: d.storage.pointer(T.self), ldc: rowsK)
+                    }
+                    dW = d
+                }
+                if xs.requiresGrad {
+                    let d = Tensor(storage: Storage(dtype: dtype, count: batch * rowsK * outL), shape: [batch, rowsK, outL])
+                    for i in 0..<batch {
+                        T.gemm(transA: true, transB: false, m: rowsK, n: outL, k: outC, alpha: 1,
+                               a: pw, lda: rowsK, b: pg + i * outC * outL, ldb: outL,
+                               beta: 0, c: d.storage.pointer(T.self) + i * rowsK * outL, ldc: outL)
+                    }
+                    dCols = d
+                }
+            }
+            if outC * outL * rowsK > 0 {
+                switch dtype {
+                case .float32: backward(Float.self)
+                case .float64: backward(Double.self)
+                }
+            }
+            let dx: Tensor? = !xs.requiresGrad ? nil : dCols.map { d in
+                (direct ? d : conv1dColumnsAdjoint(d, batch: batch, channels: inC, length: length, kernel: k, stride: stride, padding: padding, outLength: outL)).reshape(xs.shape)
+            } ?? Tensor.zeros(xs.shape, dtype: dtype)
+            let dWfull = w.requiresGrad ? (dW ?? Tensor.zeros(w.shape, dtype: dtype)) : nil
+            var grads: [Tensor?] = [dx, dWfull]
+            if b != nil { grads.append(g.reshape([batch, outC, outL]).sum(axes: [0, 2])) }
+            return grads
+        }
+        return out
+    }
+
+    /// im2col: `[batch, channels·kernel, outLength]` with entry `(c·k + t, l)` the padded input at
+    /// `l·stride + t` of channel `c` (0 in the padding). No graph.
+    static func conv1dColumns(_ x: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
+        let out = Tensor(storage: Storage(dtype: x.dtype, count: batch * channels * kernel * outLength), shape: [batch, channels * kernel, outLength])
+        func run<T: TensorScalar>(_: T.Type) {
+            let px = x.storage.pointer(T.self), po = out.storage.pointer(T.self)
+            for row in 0..<batch * channels {
+                let src = px + row * length
+                for t in 0..<kernel {
+                    let dst = po + (row * kernel + t) * outLength
+                    for l in 0..<outLength {
+                        let pos = l &* stride &+ t &- padding
+                        dst[l] = pos >= 0 && pos < length ? src[pos] : 0
+                    }
+                }
+            }
+        }
+        switch x.dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        }
+        return out
+    }
+
+    /// col2im, the adjoint of ``conv1dColumns``: each column entry added back to the input
+    /// position it was read from (entries from the padding dropped). No graph.
+    static func conv1dColumnsAdjoint(_ cols: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
+        let out = Tensor.zeros([batch, channels, length], dtype: cols.dtype)
+        func run<T: TensorScalar>(_: T.Type) {
+            let pc = cols.storage.pointer(T.self), po = out.storage.pointer(T.self)
+            for row in 0..<batch * channels {
+                let dst = po + row * length
+                for t in 0..<kernel {
+                    let src = pc + (row * kernel + t) * outLength
+                    for l in 0..<outLength {
+                        let pos = l &* stride &+ t &- padding
+                        if pos >= 0 && pos < length { dst[pos] += src[l] }
+                    }
+                }
+            }
+        }
+        switch cols.dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        }
+        return out
+    }
+}
