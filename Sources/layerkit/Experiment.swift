@@ -48,6 +48,9 @@ extension Experiment {
         @Option(help: "Pairs per optimizer step.")
         var batchSize: Int = 20
 
+        @Option(help: "Adam's initial learning rate (both models).")
+        var learningRate: Double = 1e-3
+
         @Option(help: "Epochs between halvings of the learning rate (default: epochs/5).")
         var stepSize: Int?
 
@@ -80,6 +83,7 @@ extension Experiment {
             }
             if let baselineEpochs, baselineEpochs < 0 { throw ValidationError("--baseline-epochs must be non-negative") }
             if let stepSize, stepSize < 1 { throw ValidationError("--step-size must be positive") }
+            if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
             if resolution < 4 { throw ValidationError("--resolution must be at least 4, got \(resolution)") }
             if let finePoints, finePoints % resolution != 0 {
                 throw ValidationError("--fine-points (\(finePoints)) must be a multiple of --resolution (\(resolution))")
@@ -93,10 +97,11 @@ extension Experiment {
                                  steps: solverSteps, seed: dataSeed)
             options.modes = modes
             options.width = width
-            options.fno = TrainingOptions(epochs: epochs, batchSize: batchSize, stepSize: stepSize)
+            options.fno = TrainingOptions(epochs: epochs, batchSize: batchSize, learningRate: learningRate, stepSize: stepSize)
             let baseline = baselineEpochs ?? epochs
             options.baseline = baseline == 0 ? nil
-                : TrainingOptions(epochs: baseline, batchSize: batchSize, stepSize: stepSize.map { min($0, baseline) })
+                : TrainingOptions(epochs: baseline, batchSize: batchSize, learningRate: learningRate,
+                                  stepSize: stepSize.map { min($0, baseline) })
             options.seed = seed
             options.cacheDirectory = cache.map { URL(fileURLWithPath: $0) }
             options.showProgress = !quiet
