@@ -36,6 +36,8 @@ if memoryMode {
     exit(0)
 }
 runWorkloads(&harness)
+runResearchWorkloads(&harness)
+runBilinearMicro(&harness)
 
 if let outPath {
     struct Report: Codable {

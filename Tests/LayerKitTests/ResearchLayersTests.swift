@@ -68,26 +68,31 @@ struct ResearchLayersTests {
         #expect(v.allSatisfy { abs($0) <= bound } && v.max()! > 0.9 * bound && v.min()! < -0.9 * bound)
         #expect(layer.bias!.floats().allSatisfy { abs($0) <= bound })
         #expect(layer.description == "Bilinear(in1_features=16, in2_features=9, out_features=20, bias=True)")
-        #expect(Bilinear(in1Features: 2, in2Features: 2, outFeatures: 1, bias: false).parameterCount == 4)
-        // y_k = Σ_ij W_kij x_i x_j, checked element by element.
-        let square = Bilinear(in1Features: 3, in2Features: 3, outFeatures: 2, bias: false, dtype: .float64, generator: Generator(seed: 6))
-        let x = Tensor.randn([4, 3], dtype: .float64, generator: Generator(seed: 7))
-        let (w, xs, y) = (square.weight.doubles(), x.doubles(), square(x).doubles())
-        for b in 0..<4 {
-            for k in 0..<2 {
-                var s = 0.0
-                for i in 0..<3 { for j in 0..<3 { s += w[k * 9 + i * 3 + j] * xs[b * 3 + i] * xs[b * 3 + j] } }
-                #expect(abs(y[b * 2 + k] - s) < 1e-12)
+        #expect(Bilinear(in1Features: 2, in2Features: 2, outFeatures: 1, bias: false, generator: Generator(seed: 24)).parameterCount == 4)
+        // y_k = Σ_ij W_kij x_i x_j, checked element by element, with more rows than outputs and
+        // fewer (the forward GEMM runs in the other orientation then).
+        for (rows, outs) in [(4, 2), (2, 6)] {
+            let square = Bilinear(in1Features: 3, in2Features: 3, outFeatures: outs, bias: false, dtype: .float64, generator: Generator(seed: 6))
+            let x = Tensor.randn([rows, 3], dtype: .float64, generator: Generator(seed: 7))
+            let (w, xs, y) = (square.weight.doubles(), x.doubles(), square(x).doubles())
+            for b in 0..<rows {
+                for k in 0..<outs {
+                    var s = 0.0
+                    for i in 0..<3 { for j in 0..<3 { s += w[k * 9 + i * 3 + j] * xs[b * 3 + i] * xs[b * 3 + j] } }
+                    #expect(abs(y[b * outs + k] - s) < 1e-12, "rows \(rows) outputs \(outs)")
+                }
             }
         }
     }
 
     @Test("Bilinear passes gradCheck in float64 (two inputs, weight, bias; and the one-input form)")
     func bilinearGradCheck() throws {
-        let layer = Bilinear(in1Features: 3, in2Features: 4, outFeatures: 2, dtype: .float64, generator: Generator(seed: 8))
-        let x1 = randomInput([5, 3], seed: 9), x2 = randomInput([5, 4], seed: 10)
-        let report = try gradCheck([x1, x2] + layer.parameters()) { layer($0[0], $0[1]) }
-        #expect(report.passed, "\(report)")
+        for (rows, outs) in [(5, 2), (2, 4)] {
+            let layer = Bilinear(in1Features: 3, in2Features: 4, outFeatures: outs, dtype: .float64, generator: Generator(seed: 8))
+            let x1 = randomInput([rows, 3], seed: 9), x2 = randomInput([rows, 4], seed: 10)
+            let report = try gradCheck([x1, x2] + layer.parameters()) { layer($0[0], $0[1]) }
+            #expect(report.passed, "rows \(rows) outputs \(outs): \(report)")
+        }
         let square = Bilinear(in1Features: 3, in2Features: 3, outFeatures: 2, dtype: .float64, generator: Generator(seed: 11))
         let one = try gradCheck([randomInput([2, 3], seed: 12)] + square.parameters()) { square($0[0]) }
         #expect(one.passed, "\(one)")
@@ -178,6 +183,7 @@ struct ResearchLayersTests {
         let ours = Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.0, $0.1.shape) })
         #expect(ours == reference)
         #expect(model.parameterCount == f["reference_16_64_parameters"] as? Int)
+        #expect(Set(FNO1d.complexStateKeys) == Set(ours.keys.filter { $0.hasSuffix("weights1") }))
     }
 
     @Test("FNO1d loads a PyTorch state dict (complex weights as view_as_real) and reproduces PyTorch's output")

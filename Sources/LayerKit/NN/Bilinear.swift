@@ -45,6 +45,8 @@ open class Bilinear: Module, BinaryModule {
     }
 
     /// `forward(x, x)`: the tensor reduction of one input (needs `in1Features == in2Features`).
+    ///
+    ///     let y = Sequential(Bilinear(in1Features: 5, in2Features: 5, outFeatures: 3))(x)
     open override func forward(_ x: Tensor) -> Tensor {
         if in1Features != in2Features {
             opError("Bilinear", "one input needs in1_features == in2_features, got \(in1Features) and \(in2Features); call layer(x1, x2)")

@@ -44,6 +44,8 @@ open class Conv1d: Module {
     }
 
     /// The convolution of `x` `[batch, inChannels, length]` (or `[inChannels, length]`).
+    ///
+    ///     let y = conv.forward(x)      // same as conv(x)
     open override func forward(_ x: Tensor) -> Tensor {
         Tensor.conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding)
     }

@@ -55,11 +55,15 @@ open class FNO1d: Module {
         self.modes = modes
         self.width = width
         func linear(_ i: Int, _ o: Int) -> Linear {
-            let layer = Linear(inFeatures: i, outFeatures: o, dtype: dtype)
-            if let generator {
-                Init.kaimingUniform(layer.weight, a: 5.0.squareRoot(), generator: generator)
-                if let bias = layer.bias { Init.uniform(bias, low: -1 / Double(i).squareRoot(), high: 1 / Double(i).squareRoot(), generator: generator) }
-            }
+            guard let generator else { return Linear(inFeatures: i, outFeatures: o, dtype: dtype) }
+            // Linear's own initialiser draws from the global stream; with a generator, start from
+            // placeholders and draw PyTorch's bounds from the generator only.
+            let layer = Linear(lazyOutFeatures: o, bias: true, dtype: dtype)
+            layer.weight.materialize([o, i])
+            layer.bias?.materialize([o])
+            let bound = 1 / Double(i).squareRoot()
+            Init.uniform(layer.weight, low: -bound, high: bound, generator: generator)
+            if let bias = layer.bias { Init.uniform(bias, low: -bound, high: bound, generator: generator) }
             return layer
         }
         func spectral() -> SpectralConv1d { SpectralConv1d(inChannels: width, outChannels: width, modes: modes, dtype: dtype, generator: generator) }
@@ -73,6 +77,8 @@ open class FNO1d: Module {
     }
 
     /// `[batch, n, 2]` (a(x), x) → `[batch, n, 1]`; a `[batch, n, 1]` input gets the grid appended.
+    ///
+    ///     let u = model(FNO1d.withGrid(a))    // a: [batch, n]
     open override func forward(_ x: Tensor) -> Tensor {
         guard x.rank == 3, x.shape[2] == 2 || x.shape[2] == 1 else {
             opError("FNO1d", "expected input [batch, n, 2] holding (a(x), x) or [batch, n, 1] holding a(x), got \(x.shape)")
@@ -86,6 +92,13 @@ open class FNO1d: Module {
         }
         return fc2(fc1(h.permute([0, 2, 1])).gelu())
     }
+
+    /// The state-dict keys holding complex weights (`view_as_real` pairs): `conv0.weights1` …
+    /// `conv3.weights1`. A file meant for PyTorch's `load_state_dict` as is stores these as
+    /// `cfloat` (safetensors `C64`); the others are plain float tensors.
+    ///
+    ///     FNO1d.complexStateKeys      // ["conv0.weights1", "conv1.weights1", "conv2.weights1", "conv3.weights1"]
+    public static let complexStateKeys = (0..<4).map { "conv\($0).weights1" }
 
     /// `[batch, n]` samples a(x) with the grid x = `linspace(0, 1, n)` appended (the
     /// reference's `get_grid`): `[batch, n, 2]`.

@@ -456,5 +456,7 @@ public protocol BinaryModule: Module {
 
 extension BinaryModule {
     /// Runs ``forward(_:_:)``: `layer(x1, x2)`.
+    ///
+    ///     let y = Bilinear(in1Features: 4, in2Features: 5, outFeatures: 3)(x1, x2)
     public func callAsFunction(_ x1: Tensor, _ x2: Second) -> Tensor { forward(x1, x2) }
 }

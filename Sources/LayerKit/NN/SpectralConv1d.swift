@@ -40,6 +40,8 @@ open class SpectralConv1d: Module {
     }
 
     /// The Fourier layer on `x` `[batch, inChannels, n]`; needs `modes ≤ n/2 + 1`.
+    ///
+    ///     let y = layer(Tensor.randn([4, 2, 9]))   // [4, 3, 9] for inChannels 2, outChannels 3
     open override func forward(_ x: Tensor) -> Tensor {
         let (i, o, m) = (inChannels, outChannels, modes)
         guard x.rank == 3, x.shape[1] == i else {

@@ -58,9 +58,8 @@ extension Tensor {
         }
         if out.count > 0 {
             if rowsK == 0 { if b == nil { out.fill(0) } } else {
-                switch dtype {
-                case .float32: forward(Float.self)
-                case .float64: forward(Double.self)
+                if dtype == .float64 { forward(Double.self) } else if dtype == .float32 { forward(Float.self) } else {
+                    opError("conv1d", "expected float32 or float64 tensors, got \(dtype)")
                 }
             }
         }
@@ -69,9 +68,20 @@ extension Tensor {
             let g = g.to(dtype)
             var dCols: Tensor?
             var dW: Tensor?
+            let dB = b.map { _ in Tensor.zeros([outC], dtype: dtype) }
             func backward<T: TensorScalar>(_: T.Type) {
                 let pg = g.storage.pointer(T.self), pw = wd.storage.pointer(T.self), pc = cols.storage.pointer(T.self)
-                if w.requiresGrad {
+                if let dB {
+                    // ∂L/∂b_o = Σ_b Σ_l g_bol: one contiguous row of g per (b, o).
+                    let pb = dB.storage.pointer(T.self)
+                    for r in 0..<batch * outC {
+                        let row = pg + r * outL
+                        var s: T = 0
+                        for l in 0..<outL { s += row[l] }
+                        pb[r % outC] += s
+                    }
+                }
+                if w.requiresGrad && rowsK > 0 {
                     let d = Tensor(storage: Storage(dtype: dtype, count: outC * rowsK), shape: [outC, inC, k])
                     if batch == 0 { d.fill(0) }
                     for i in 0..<batch {
@@ -81,7 +91,7 @@ extension Tensor {
                     }
                     dW = d
                 }
-                if xs.requiresGrad {
+                if xs.requiresGrad && rowsK > 0 {
                     let d = Tensor(storage: Storage(dtype: dtype, count: batch * rowsK * outL), shape: [batch, rowsK, outL])
                     for i in 0..<batch {
                         T.gemm(transA: true, transB: false, m: rowsK, n: outL, k: outC, alpha: 1,
@@ -91,10 +101,9 @@ extension Tensor {
                     dCols = d
                 }
             }
-            if outC * outL * rowsK > 0 {
-                switch dtype {
-                case .float32: backward(Float.self)
-                case .float64: backward(Double.self)
+            if outC * outL > 0 {
+                if dtype == .float64 { backward(Double.self) } else if dtype == .float32 { backward(Float.self) } else {
+                    opError("conv1d", "expected float32 or float64 tensors, got \(dtype)")
                 }
             }
             let dx: Tensor? = !xs.requiresGrad ? nil : dCols.map { d in
@@ -102,32 +111,50 @@ extension Tensor {
             } ?? Tensor.zeros(xs.shape, dtype: dtype)
             let dWfull = w.requiresGrad ? (dW ?? Tensor.zeros(w.shape, dtype: dtype)) : nil
             var grads: [Tensor?] = [dx, dWfull]
-            if b != nil { grads.append(g.reshape([batch, outC, outL]).sum(axes: [0, 2])) }
+            if let dB { grads.append(dB) }
             return grads
         }
         return out
     }
 
+    /// The output positions `l` whose input position `l·stride + t − padding` lies inside
+    /// `0..<length` for kernel tap `t`: the rest read (or write) the zero padding.
+    @inline(__always)
+    static func conv1dValidRange(tap t: Int, length: Int, stride: Int, padding: Int, outLength: Int) -> Range<Int> {
+        // l·s + t − p ≥ 0  ⇔  l ≥ ⌈(p − t)/s⌉;   l·s + t − p < length  ⇔  l < ⌈(length + p − t)/s⌉.
+        func ceilDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
+        let lo = Swift.min(Swift.max(0, ceilDiv(padding - t, stride)), outLength)
+        let hi = Swift.max(lo, Swift.min(outLength, ceilDiv(length + padding - t, stride)))
+        return lo..<hi
+    }
+
     /// im2col: `[batch, channels·kernel, outLength]` with entry `(c·k + t, l)` the padded input at
-    /// `l·stride + t` of channel `c` (0 in the padding). No graph.
+    /// `l·stride + t` of channel `c` (0 in the padding). Rows split over threads; with stride 1 each
+    /// row is one copy between two runs of zeros. No graph.
     static func conv1dColumns(_ x: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
         let out = Tensor(storage: Storage(dtype: x.dtype, count: batch * channels * kernel * outLength), shape: [batch, channels * kernel, outLength])
         func run<T: TensorScalar>(_: T.Type) {
             let px = x.storage.pointer(T.self), po = out.storage.pointer(T.self)
-            for row in 0..<batch * channels {
-                let src = px + row * length
-                for t in 0..<kernel {
-                    let dst = po + (row * kernel + t) * outLength
-                    for l in 0..<outLength {
-                        let pos = l &* stride &+ t &- padding
-                        dst[l] = pos >= 0 && pos < length ? src[pos] : 0
+            let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
+            parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in
+                for row in lo..<hi {
+                    let src = px + row &* length
+                    for t in 0..<kernel {
+                        let dst = po + (row &* kernel &+ t) &* outLength, valid = ranges[t]
+                        dst.update(repeating: 0, count: valid.lowerBound)
+                        (dst + valid.upperBound).update(repeating: 0, count: outLength &- valid.upperBound)
+                        let start = src + (valid.lowerBound &* stride &+ t &- padding)
+                        if stride == 1 {
+                            (dst + valid.lowerBound).update(from: start, count: valid.count)
+                        } else {
+                            for (i, l) in valid.enumerated() { dst[l] = start[i &* stride] }
+                        }
                     }
                 }
             }
         }
-        switch x.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
+        if x.dtype == .float64 { run(Double.self) } else if x.dtype == .float32 { run(Float.self) } else {
+            opError("conv1d", "expected float32 or float64 tensors, got \(x.dtype)")
         }
         return out
     }
@@ -138,20 +165,20 @@ extension Tensor {
         let out = Tensor.zeros([batch, channels, length], dtype: cols.dtype)
         func run<T: TensorScalar>(_: T.Type) {
             let pc = cols.storage.pointer(T.self), po = out.storage.pointer(T.self)
-            for row in 0..<batch * channels {
-                let dst = po + row * length
-                for t in 0..<kernel {
-                    let src = pc + (row * kernel + t) * outLength
-                    for l in 0..<outLength {
-                        let pos = l &* stride &+ t &- padding
-                        if pos >= 0 && pos < length { dst[pos] += src[l] }
+            let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
+            parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in
+                for row in lo..<hi {
+                    let dst = po + row &* length
+                    for t in 0..<kernel {
+                        let src = pc + (row &* kernel &+ t) &* outLength, valid = ranges[t]
+                        let start = dst + (valid.lowerBound &* stride &+ t &- padding)
+                        for (i, l) in valid.enumerated() { start[i &* stride] += src[l] }
                     }
                 }
             }
         }
-        switch cols.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
+        if cols.dtype == .float64 { run(Double.self) } else if cols.dtype == .float32 { run(Float.self) } else {
+            opError("conv1d", "expected float32 or float64 tensors, got \(cols.dtype)")
         }
         return out
     }
