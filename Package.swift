@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "LayerKit", targets: ["LayerKit"]),
         .library(name: "Exercises", targets: ["Exercises"]),
         .library(name: "Grading", targets: ["Grading"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
         .executable(name: "layerkit", targets: ["layerkit"]),
         .executable(name: "layerkit-bench", targets: ["layerkit-bench"]),
         .executable(name: "layerkit-fuzz", targets: ["layerkit-fuzz"]),
@@ -14,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -45,10 +47,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The Burgers experiment (FNO paper): data generation, training loop, plots.
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "LayerKit", "Exercises",
+                .product(name: "ComplexModule", package: "swift-numerics"),
+            ]
+        ),
         .executableTarget(
             name: "layerkit",
             dependencies: [
-                "LayerKit", "Exercises", "Grading",
+                "LayerKit", "Exercises", "Grading", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,6 +71,7 @@ let package = Package(
         .executableTarget(name: "layerkit-fuzz", dependencies: ["LayerKit", "CFuzzDriver"]),
         .testTarget(name: "LayerKitTests", dependencies: ["LayerKit"], resources: [.copy("Fixtures")]),
         // Depends on the `layerkit` executable so that the grader's tests can run it.
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "LayerKit"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "LayerKit", "Grading", "layerkit"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

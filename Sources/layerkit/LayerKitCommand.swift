@@ -12,6 +12,7 @@ struct LayerKitCommand: ParsableCommand {
             Demo.self,
             GradeCommand.self,
             TrainDemo.self,
+            Experiment.self,
         ],
         defaultSubcommand: Demo.self
     )

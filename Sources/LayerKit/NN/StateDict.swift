@@ -1,6 +1,6 @@
 import Foundation
 
-/// Why ``Module/loadStateDict(_:strict:)`` refused a state dict, worded as PyTorch's
+/// Why `Module.loadStateDict(_:strict:)` refused a state dict, worded as PyTorch's
 /// `load_state_dict` error:
 ///
 ///     Error(s) in loading state_dict for Sequential:
@@ -53,7 +53,7 @@ public struct StateDictError: Error, CustomStringConvertible, LocalizedError {
     public var errorDescription: String? { description }
 }
 
-/// The keys that did not line up in a non-strict ``Module/loadStateDict(_:strict:)``
+/// The keys that did not line up in a non-strict `Module.loadStateDict(_:strict:)`
 /// (PyTorch's `_IncompatibleKeys`).
 public struct IncompatibleKeys: Sendable, Equatable, CustomStringConvertible {
     /// The model's keys the state dict lacked (left unchanged).
@@ -117,9 +117,11 @@ extension Module {
     /// unchanged (PyTorch may have copied some tensors by then). An uninitialised parameter of
     /// a lazy layer takes the checkpoint's shape.
     ///
-    /// - Parameter strict: when true (the default) every key must match both ways; when
-    ///   false, missing keys are left alone and unexpected keys ignored, and the two lists
-    ///   are returned. Shape mismatches throw either way, as in PyTorch.
+    /// - Parameters:
+    ///   - stateDict: names and tensors, as ``stateDict()`` or ``Safetensors/load(from:)`` lists them.
+    ///   - strict: when true (the default) every key must match both ways; when
+    ///     false, missing keys are left alone and unexpected keys ignored, and the two lists
+    ///     are returned. Shape mismatches throw either way, as in PyTorch.
     /// - Throws: ``StateDictError`` naming the missing keys, the unexpected keys and each size
     ///   mismatch with both shapes.
     @discardableResult
@@ -133,7 +135,7 @@ extension Module {
         return try load(lookup, order: order, duplicates: duplicates, strict: strict)
     }
 
-    /// ``loadStateDict(_:strict:)`` from a dictionary (unexpected keys are then reported in
+    /// `loadStateDict(_:strict:)` from a dictionary (unexpected keys are then reported in
     /// sorted order).
     @discardableResult
     public final func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true) throws -> IncompatibleKeys {
