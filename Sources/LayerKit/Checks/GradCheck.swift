@@ -68,7 +68,14 @@ public struct GradCheckError: Error, CustomStringConvertible {
 ///     let report = try gradCheck([x, w]) { t in (t[0] * t[1]).sum() }
 ///     #expect(report.passed, "\(report)")
 ///
-/// - Parameter raiseException: throw ``GradCheckError`` on failure instead of returning it.
+/// - Parameters:
+///   - inputs: the tensors to differentiate with respect to (float32 ones are checked as
+///     float64 copies).
+///   - eps: the central-difference step.
+///   - atol: the absolute tolerance of `|analytic − numerical|`.
+///   - rtol: the relative tolerance, scaled by `|numerical|`.
+///   - raiseException: throw ``GradCheckError`` on failure instead of returning it.
+///   - f: the function under test, from the (converted) inputs to a tensor.
 @discardableResult
 public func gradCheck(
     _ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,

@@ -147,7 +147,7 @@ public enum Safetensors {
         try encode(tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, metadata: metadata)
     }
 
-    /// The tensors in a safetensors file image, ordered by position (what ``load(from:)`` reads).
+    /// The tensors in a safetensors file image, ordered by position (what ``load(from:skipUnsupported:)`` reads).
     ///
     ///     let tensors = try Safetensors.decode(try Data(contentsOf: url))
     ///

@@ -27,7 +27,7 @@ import Synchronization
 ///
 /// Property names are used verbatim (`_hidden` stays `_hidden`, as PyTorch keeps `self._hidden`);
 /// only the compiler's storage prefix of a `lazy var` is removed. A plain ``Tensor`` property
-/// is a constant: not trained, not in ``parameters()``, not in the state dict (the book's
+/// is a constant: not trained, not in ``parameters(recurse:)``, not in the state dict (the book's
 /// `FixedHiddenMLP.rand_weight`). For state that is not trained but belongs in the state dict,
 /// use ``registerBuffer(_:named:persistent:)``.
 ///
@@ -293,7 +293,9 @@ open class Module: CustomStringConvertible {
     /// Every parameter with its dotted name (`0.weight`, `hidden.bias`, `net.0.bias`), each
     /// parameter once under the first name it is found by (PyTorch's `named_parameters`).
     ///
-    /// - Parameter recurse: false lists only this module's own parameters.
+    /// - Parameters:
+    ///   - prefix: put before every name (with a dot), as PyTorch's `prefix` argument.
+    ///   - recurse: false lists only this module's own parameters.
     public final func namedParameters(prefix: String = "", recurse: Bool = true) -> [(String, Parameter)] {
         var result: [(String, Parameter)] = []
         var seen = Set<ObjectIdentifier>()
@@ -422,7 +424,7 @@ open class Module: CustomStringConvertible {
     @discardableResult
     public final func float() -> Self { to(.float32) }
 
-    /// The number of trainable values: the element counts of ``parameters()`` summed, each
+    /// The number of trainable values: the element counts of ``parameters(recurse:)`` summed, each
     /// shared parameter once. Stops if a parameter is still uninitialised (a lazy layer that
     /// has not seen an input).
     public final var parameterCount: Int {

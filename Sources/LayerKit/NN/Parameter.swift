@@ -2,7 +2,7 @@
 ///
 /// A `Parameter` *is* a ``Tensor`` — a leaf that requires grad — so it goes straight into ops
 /// (`x.matmul(weight)`). Storing one in a stored property of a module registers it: the module
-/// finds it by reflection, lists it in ``Module/parameters()`` and ``Module/stateDict()``, and
+/// finds it by reflection, lists it in ``Module/parameters(recurse:)`` and ``Module/stateDict()``, and
 /// an optimiser updates it in place. The same object used in two places is one parameter; its
 /// gradient accumulates from both uses.
 ///
@@ -17,14 +17,14 @@
 ///         override func forward(_ x: Tensor) -> Tensor { (x.matmul(weight) + bias).relu() }
 ///     }
 ///
-/// **Uninitialised parameters.** ``Parameter/uninitialized(dtype:)`` makes a placeholder
+/// **Uninitialised parameters.** ``Parameter/uninitialized(dtype:requiresGrad:)`` makes a placeholder
 /// with no shape yet (PyTorch's `UninitializedParameter`), used by ``LazyLinear`` until its
 /// first call. It holds no values (shape `[0]`): ``Module/parameterCount``,
 /// ``Module/stateDict()``, the initialisers in ``Init`` and ``Parameter/data`` stop with a
 /// message saying to materialise it first, by calling the module once or by loading a state
 /// dict; optimisers should check ``isInitialized``.
 public final class Parameter: Tensor, TextOutputStreamable {
-    /// False for a placeholder made by ``uninitialized(dtype:)`` until ``materialize(_:dtype:)``.
+    /// False for a placeholder made by ``uninitialized(dtype:requiresGrad:)`` until ``materialize(_:dtype:)``.
     public private(set) var isInitialized = true
 
     /// For an uninitialised parameter, the shape it will take, `-1` on the axes that are only

@@ -118,7 +118,7 @@ extension Module {
     /// a lazy layer takes the checkpoint's shape.
     ///
     /// - Parameters:
-    ///   - stateDict: names and tensors, as ``stateDict()`` or ``Safetensors/load(from:)`` lists them.
+    ///   - stateDict: names and tensors, as ``stateDict()`` or ``Safetensors/load(from:skipUnsupported:)`` lists them.
     ///   - strict: when true (the default) every key must match both ways; when
     ///     false, missing keys are left alone and unexpected keys ignored, and the two lists
     ///     are returned. Shape mismatches throw either way, as in PyTorch.

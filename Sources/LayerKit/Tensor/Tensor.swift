@@ -75,7 +75,7 @@ public class Tensor: ExpressibleByArrayLiteral {
     }
 
     /// A tensor from `Int` values, `.int64` unless another dtype is given (PyTorch's
-    /// `torch.tensor([3, 7])`). An array *literal* still means float32 (``init(_:shape:dtype:requiresGrad:)``);
+    /// `torch.tensor([3, 7])`). An array *literal* still means float32 (`Tensor(_:shape:dtype:requiresGrad:)` from `[Double]`);
     /// spell `[3, 7] as [Int]` or pass an `[Int]` variable for an int64 tensor.
     ///
     ///     let labels = Tensor([3, 7] as [Int])     // tensor([3, 7])
