@@ -33,6 +33,18 @@ struct ReadmeExampleTests {
         #expect(mask.description == "tensor([ True, False,  True])")
     }
 
+    @Test("The README's research-layer lines build the layers it says, with PyTorch's names")
+    func researchLayers() {
+        withSeed(1) {
+            let bilinear = Bilinear(in1Features: 20, in2Features: 30, outFeatures: 40)   // torch.nn.Bilinear
+            let y = bilinear(Tensor.randn([128, 20]), Tensor.randn([128, 30]))          // a two-input module
+            #expect(y.shape == [128, 40])
+            let fno = FNO1d(modes: 16, width: 64)   // fourier_1d.py's names: fc0.weight, conv0.weights1, w0.weight, …
+            let names = fno.stateDict().map(\.0)
+            #expect(names.prefix(2) == ["fc0.weight", "fc0.bias"] && names.contains("conv0.weights1") && names.contains("w0.weight"))
+        }
+    }
+
     @Test("The README's example is the one tested here")
     func readmeMatches() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -42,7 +54,10 @@ struct ReadmeExampleTests {
                      "let input = Tensor.rand([2, 4], dtype: .float64)", "let loss = input.matmul(w).relu().sum()",
                      "let report = try gradCheck([input, w]) { $0[0].matmul($0[1]).tanh() }",
                      "let a = withSeed(42) { Tensor.randn([3]) }", "let labels = Tensor([3, 0, 7] as [Int])",
-                     "let mask = labels .> 2"] {
+                     "let mask = labels .> 2",
+                     "let bilinear = Bilinear(in1Features: 20, in2Features: 30, outFeatures: 40)",
+                     "let y = bilinear(Tensor.randn([128, 20]), Tensor.randn([128, 30]))",
+                     "let fno = FNO1d(modes: 16, width: 64)"] {
             #expect(readme.contains(line) && tested.contains(line), "\(line)")
         }
     }
