@@ -486,12 +486,11 @@ func temporaryDirectory() throws -> URL {
     return url
 }
 
-/// Runs Python with `arguments` — `$LAYERKIT_PYTHON` when set (e.g. a virtualenv with
-/// safetensors), else `python3` from `PATH`; stdout and stderr as text.
-func runPython(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs `executable` (looked up on `PATH`) with `arguments`; the status and the output as text.
+func runProcess(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [ProcessInfo.processInfo.environment["LAYERKIT_PYTHON"] ?? "python3"] + arguments
+    process.arguments = [executable] + arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -500,6 +499,12 @@ func runPython(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// Runs Python with `arguments` — `$LAYERKIT_PYTHON` when set (e.g. a virtualenv with
+/// safetensors), else `python3` from `PATH`; stdout and stderr as text.
+func runPython(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runProcess(ProcessInfo.processInfo.environment["LAYERKIT_PYTHON"] ?? "python3", arguments)
 }
 
 /// A small seeded generator for the fuzz test (SplitMix64).
