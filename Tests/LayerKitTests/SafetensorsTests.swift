@@ -314,6 +314,42 @@ struct SafetensorsTests {
         #expect(throws: damage.expected) { try Safetensors.decode(Data(damage.bytes)) }
     }
 
+    @Test("A damaged file on disk throws the same error as its bytes in memory", arguments: SafetensorsTests.damages)
+    func damageOnDisk(_ damage: Damage) throws {
+        // `load` reads the file with pread at the header's offsets, not through `decode(Data)`.
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("damaged.safetensors")
+        try Data(damage.bytes).write(to: url)
+        #expect(throws: damage.expected) { try Safetensors.load(from: url) }
+    }
+
+    @Test("Loading a file gives what decoding its bytes gives, for every fixture's dtypes",
+          arguments: ["st_numpy", "st_torch", "st_half", "st_int64", "dt_torch", "dt_state", "fno1d_state_c64"])
+    func loadEqualsDecode(_ name: String) throws {
+        let url = try fixtureFile(name)
+        let fromFile = try Safetensors.loadWithMetadata(from: url)
+        let fromBytes = try Safetensors.decodeWithMetadata(try Data(contentsOf: url))
+        #expect(fromFile.metadata == fromBytes.metadata)
+        #expect(fromFile.tensors.map(\.0) == fromBytes.tensors.map(\.0))
+        for ((name, a), (_, b)) in zip(fromFile.tensors, fromBytes.tensors) {
+            #expect(a.dtype == b.dtype && a.shape == b.shape, "\(name)")
+            #expect(a.doubles().map(\.bitPattern) == b.doubles().map(\.bitPattern), "\(name)")
+        }
+    }
+
+    @Test("Loading a directory is a readFailed error: not a regular file")
+    func loadDirectory() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let error = #expect(throws: SafetensorsError.self) { try Safetensors.load(from: directory) }
+        guard case .readFailed(let path, let reason) = error else {
+            Issue.record("expected readFailed, got \(String(describing: error))")
+            return
+        }
+        #expect(path == directory.path && reason == "not a regular file")
+    }
+
     @Test("Each kind of damage has its own message, naming the tensor")
     func damageMessages() {
         let errors = Set(Self.damages.map(\.expected))

@@ -92,13 +92,9 @@ public enum Safetensors {
     public static func loadWithMetadata(
         from url: URL, skipUnsupported: Bool = false
     ) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw SafetensorsError.readFailed(path: url.path, reason: error.localizedDescription)
-        }
-        return try decodeWithMetadata(data, skipUnsupported: skipUnsupported)
+        let file = try OpenFile(reading: url)
+        defer { file.close() }
+        return try decode(file, skipUnsupported: skipUnsupported)
     }
 
     // MARK: In memory
@@ -229,3 +225,57 @@ public enum Safetensors {
         close(fd)
     }
 }
+
+/// A regular file open for reading, read with `pread` at the offsets the header gives, so each
+/// tensor's bytes go from the file straight into its storage (no whole-file staging copy).
+struct OpenFile: SafetensorsBytes {
+    let descriptor: Int32
+    let byteCount: Int
+    let path: String
+
+    init(reading url: URL) throws {
+        guard url.isFileURL else {
+            throw SafetensorsError.readFailed(path: url.absoluteString, reason: "not a file URL")
+        }
+        path = url.path
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw SafetensorsError.readFailed(path: path, reason: String(cString: strerror(errno)))
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            closeDescriptor(descriptor)
+            throw SafetensorsError.readFailed(path: path, reason: reason)
+        }
+        guard info.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else {
+            closeDescriptor(descriptor)
+            throw SafetensorsError.readFailed(path: path, reason: "not a regular file")
+        }
+        byteCount = Int(info.st_size)
+    }
+
+    func read(at offset: Int, count: Int, into destination: UnsafeMutableRawPointer) throws {
+        var done = 0
+        while done < count {
+            let n = pread(descriptor, destination + done, count - done, off_t(offset + done))
+            if n > 0 {
+                done += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                // A file truncated by someone else after it was opened ends early.
+                let reason = n == 0
+                    ? "the file ended at byte \(offset + done), but it had \(byteCount) bytes when opened"
+                    : String(cString: strerror(errno))
+                throw SafetensorsError.readFailed(path: path, reason: reason)
+            }
+        }
+    }
+
+    func close() { closeDescriptor(descriptor) }
+}
+
+/// `close(2)`, out of the reach of `OpenFile.close()`'s name.
+private func closeDescriptor(_ descriptor: Int32) { _ = close(descriptor) }
+

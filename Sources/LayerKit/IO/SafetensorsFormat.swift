@@ -201,24 +201,40 @@ extension Safetensors {
     static func decodeImage(
         _ raw: UnsafeRawBufferPointer, skipUnsupported: Bool = false
     ) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
-        guard raw.count >= 8 else { throw SafetensorsError.fileTooShort(byteCount: raw.count) }
-        let headerLength = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        try decode(MemoryBytes(raw: raw), skipUnsupported: skipUnsupported)
+    }
+
+    /// Parses and validates the file image `source` holds; the tensors come back ordered by
+    /// data offset, each read from `source` straight into its own storage.
+    static func decode(
+        _ source: some SafetensorsBytes, skipUnsupported: Bool = false
+    ) throws -> (tensors: [(String, Tensor)], metadata: [String: String]?) {
+        let size = source.byteCount
+        guard size >= 8 else { throw SafetensorsError.fileTooShort(byteCount: size) }
+        var lengthBytes: UInt64 = 0
+        try withUnsafeMutableBytes(of: &lengthBytes) { try source.read(at: 0, count: 8, into: $0.baseAddress!) }
+        let headerLength = UInt64(littleEndian: lengthBytes)
         guard headerLength <= UInt64(maxHeaderByteCount) else {
             throw SafetensorsError.headerTooLarge(byteCount: headerLength)
         }
-        guard headerLength <= UInt64(raw.count - 8) else {
-            throw SafetensorsError.headerBeyondFile(headerByteCount: headerLength, fileByteCount: raw.count)
+        guard headerLength <= UInt64(size - 8) else {
+            throw SafetensorsError.headerBeyondFile(headerByteCount: headerLength, fileByteCount: size)
         }
         let dataStart = 8 + Int(headerLength)
-        var header = try parseHeader(UnsafeRawBufferPointer(rebasing: raw[8..<dataStart]))
-        try validateLayout(&header.entries, dataByteCount: raw.count - dataStart)
+        let headerBytes = try [UInt8](unsafeUninitializedCapacity: Int(headerLength)) { buffer, initialized in
+            if let base = buffer.baseAddress { try source.read(at: 8, count: buffer.count, into: base) }
+            initialized = buffer.count
+        }
+        var header = try headerBytes.withUnsafeBytes { try parseHeader($0) }
+        try validateLayout(&header.entries, dataByteCount: size - dataStart)
 
-        let base = raw.baseAddress! + dataStart  // raw.count >= 8, so baseAddress exists
         var tensors: [(String, Tensor)] = []
         tensors.reserveCapacity(header.entries.count)
         for entry in header.entries {
             if skipUnsupported && entry.dtype.layerKitDType == nil { continue }
-            tensors.append((entry.name, try makeTensor(entry, bytes: base + entry.begin)))
+            tensors.append((entry.name, try makeTensor(entry) { destination, count in
+                try source.read(at: dataStart + entry.begin, count: count, into: destination)
+            }))
         }
         return (tensors, header.metadata)
     }
@@ -310,27 +326,37 @@ extension Safetensors {
     /// A tensor holding a validated entry's bytes: F32/F64 and the integer and bool types
     /// copied whole, F16/BF16 widened to float32, C64/C128 as float32/float64 with a trailing
     /// axis of 2 (real, imaginary), like `torch.view_as_real`.
-    static func makeTensor(_ entry: SafetensorsEntry, bytes: UnsafeRawPointer) throws -> Tensor {
-        let count = try entry.sizes().elements
+    ///
+    /// `read(destination, n)` writes the entry's `n` stored bytes to `destination`: straight
+    /// into the tensor's storage, except F16/BF16, which go through a scratch buffer to be widened.
+    static func makeTensor(
+        _ entry: SafetensorsEntry, read: (UnsafeMutableRawPointer, Int) throws -> Void
+    ) throws -> Tensor {
+        let (count, byteCount) = try entry.sizes()
         guard let dtype = entry.dtype.layerKitDType else {
             throw SafetensorsError.unsupportedDType(tensor: entry.name, dtype: entry.dtype.rawValue)
         }
         switch entry.dtype {
         case .f16, .bf16:
-            let values = (0..<count).map { i -> Float in
-                let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self))
-                // bfloat16 is float32's top half.
-                return entry.dtype == .f16 ? floatFromHalf(bits) : Float(bitPattern: UInt32(bits) << 16)
+            let stored = try [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
+                if let base = buffer.baseAddress { try read(base, byteCount) }
+                initialized = byteCount
+            }
+            let values = stored.withUnsafeBytes { bytes in
+                (0..<count).map { i -> Float in
+                    let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self))
+                    // bfloat16 is float32's top half.
+                    return entry.dtype == .f16 ? floatFromHalf(bits) : Float(bitPattern: UInt32(bits) << 16)
+                }
             }
             return Tensor(values, shape: entry.shape)
-        case .c64, .c128:
-            let t = Tensor.fromLittleEndian(bytes, count: 2 * count, shape: entry.shape + [2], dtype: dtype)
-            return t
         case .bool:
             // Any non-zero byte is true, as numpy reads it; stored as 0/1.
-            return Tensor.fromLittleEndian(bytes, count: count, shape: entry.shape, dtype: .uint8).to(.bool)
+            return try Tensor.fromLittleEndian(count: count, shape: entry.shape, dtype: .uint8) { try read($0, byteCount) }.to(.bool)
+        case .c64, .c128:
+            return try Tensor.fromLittleEndian(count: 2 * count, shape: entry.shape + [2], dtype: dtype) { try read($0, byteCount) }
         default:
-            return Tensor.fromLittleEndian(bytes, count: count, shape: entry.shape, dtype: dtype)
+            return try Tensor.fromLittleEndian(count: count, shape: entry.shape, dtype: dtype) { try read($0, byteCount) }
         }
     }
 
@@ -411,5 +437,25 @@ func floatFromHalf(_ h: UInt16) -> Float {
         return sign == 0 ? magnitude : -magnitude
     default:  // rebias the exponent from 15 to 127
         return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
+    }
+}
+
+// MARK: Byte sources
+
+/// Where a file image's bytes come from: memory (`decode`) or an open file (`load`), so that
+/// a load reads each tensor's bytes once, from the file straight into its storage.
+protocol SafetensorsBytes {
+    /// The image's length in bytes.
+    var byteCount: Int { get }
+    /// Copies the `count` bytes at `offset` to `destination`; the range lies within `byteCount`.
+    func read(at offset: Int, count: Int, into destination: UnsafeMutableRawPointer) throws
+}
+
+/// A file image already in memory.
+struct MemoryBytes: SafetensorsBytes {
+    let raw: UnsafeRawBufferPointer
+    var byteCount: Int { raw.count }
+    func read(at offset: Int, count: Int, into destination: UnsafeMutableRawPointer) throws {
+        if count > 0 { destination.copyMemory(from: raw.baseAddress! + offset, byteCount: count) }
     }
 }

@@ -181,6 +181,27 @@ extension Tensor {
         return Tensor(storage: storage, shape: shape)
     }
 
+    /// A tensor of `count` elements of `dtype` whose little-endian bytes `fill` writes straight
+    /// into its storage (`count × byteSize` bytes): a file's data read without a staging copy.
+    static func fromLittleEndian(
+        count: Int, shape: [Int], dtype: DType, fill: (UnsafeMutableRawPointer) throws -> Void
+    ) rethrows -> Tensor {
+        let storage = Storage(dtype: dtype, count: count)
+        try fill(storage.raw)
+        #if !_endian(little)
+        let size = dtype.byteSize
+        for i in 0..<count {
+            let element = storage.raw + i * size
+            for j in 0..<size / 2 {
+                let (a, b) = (element.load(fromByteOffset: j, as: UInt8.self), element.load(fromByteOffset: size - 1 - j, as: UInt8.self))
+                element.storeBytes(of: b, toByteOffset: j, as: UInt8.self)
+                element.storeBytes(of: a, toByteOffset: size - 1 - j, as: UInt8.self)
+            }
+        }
+        #endif
+        return Tensor(storage: storage, shape: shape)
+    }
+
     /// Writes the elements, row-major and little-endian, to `destination` (`count × byteSize` bytes).
     func writeLittleEndian(to destination: UnsafeMutableRawPointer) {
         copyLittleEndian(from: storage.raw, to: destination, count: count, elementSize: dtype.byteSize)
