@@ -1,3 +1,4 @@
+import CFFTW
 import Synchronization
 
 // A batched complex FFT vectorised across rows, for the half-length transform inside the
@@ -129,10 +130,22 @@ enum LaneFFTCache {
 
 // MARK: - Stages
 
+/// Whether this build targets AVX-512F and FMA (`LAYERKIT_LANE_SIMD` in CFFTW's shim.h, set
+/// from the compiler's target macros): 16-lane vectors are then single registers and
+/// `addingProduct` one instruction. Without them the lane FFT is slower than FFTW (AVX2: about
+/// 2.5×) and `addingProduct` a library call, so it is not used.
+let laneSIMD = LAYERKIT_LANE_SIMD != 0
+
+extension SIMD16 where Scalar == Float {
+    /// `self + a·b`: fused with FMA hardware, a multiply and an add without it.
+    @inline(__always)
+    func adding(_ a: Self, times b: Self) -> Self { laneSIMD ? addingProduct(a, b) : self + a * b }
+}
+
 /// `(a_r + i·a_i)·(w_r + i·w_i)` on lanes.
 @inline(__always)
 private func cmul(_ ar: Lanes, _ ai: Lanes, _ wr: Lanes, _ wi: Lanes) -> (Lanes, Lanes) {
-    ((ar * wr).addingProduct(ai, -wi), (ar * wi).addingProduct(ai, wr))
+    ((ar * wr).adding(ai, times: -wi), (ar * wi).adding(ai, times: wr))
 }
 
 @inline(__always)
@@ -252,7 +265,7 @@ private func laneRadix3(
             let tr = a1r + a2r, ti = a1i + a2i
             o[0] = a0r + tr
             o[1] = a0i + ti
-            let ur = a0r.addingProduct(c, tr), ui = a0i.addingProduct(c, ti)
+            let ur = a0r.adding(c, times: tr), ui = a0i.adding(c, times: ti)
             let vr = sn * (a1r - a2r), vi = sn * (a1i - a2i)
             // Y1 = u − i·v, Y2 = u + i·v
             var (y1r, y1i, y2r, y2i) = (ur + vi, ui - vr, ur - vi, ui + vr)
@@ -283,10 +296,10 @@ private func laneRadix5(
             o[0] = a0r + b1r + b2r
             o[1] = a0i + b1i + b2i
             // Y1,4 = a0 + c1·b1 + c2·b2 ∓ i·(s1·d1 + s2·d2); Y2,3 = a0 + c2·b1 + c1·b2 ∓ i·(s2·d1 − s1·d2)
-            let u1r = a0r.addingProduct(c1, b1r).addingProduct(c2, b2r), u1i = a0i.addingProduct(c1, b1i).addingProduct(c2, b2i)
-            let u2r = a0r.addingProduct(c2, b1r).addingProduct(c1, b2r), u2i = a0i.addingProduct(c2, b1i).addingProduct(c1, b2i)
-            let v1r = (s1 * d1r).addingProduct(s2, d2r), v1i = (s1 * d1i).addingProduct(s2, d2i)
-            let v2r = (s2 * d1r).addingProduct(-s1, d2r), v2i = (s2 * d1i).addingProduct(-s1, d2i)
+            let u1r = a0r.adding(c1, times: b1r).adding(c2, times: b2r), u1i = a0i.adding(c1, times: b1i).adding(c2, times: b2i)
+            let u2r = a0r.adding(c2, times: b1r).adding(c1, times: b2r), u2i = a0i.adding(c2, times: b1i).adding(c1, times: b2i)
+            let v1r = (s1 * d1r).adding(s2, times: d2r), v1i = (s1 * d1i).adding(s2, times: d2i)
+            let v2r = (s2 * d1r).adding(-s1, times: d2r), v2i = (s2 * d1i).adding(-s1, times: d2i)
             @inline(__always) func put(_ k: Int, _ re: Lanes, _ im: Lanes) {
                 var (re, im) = (re, im)
                 if twiddled {
@@ -336,10 +349,11 @@ extension Tensor {
     /// default 4096) rather than FFTW's c2c.
     static let laneFFTLimit = environmentString("LAYERKIT_FFT_LANES").flatMap { Int($0) } ?? 4096
 
-    /// Whether ``rfftLanes(bins:)`` is the path for this float32 tensor of even length `n`.
+    /// Whether ``rfftLanes(bins:)`` is the path for this float32 tensor of even length `n`:
+    /// only in builds for AVX-512F and FMA (``laneSIMD``).
     static func usesLaneFFT(n: Int, batch: Int) -> Bool {
         let h = n / 2
-        return h >= 8 && h <= laneFFTLimit && batch >= laneCount / 2 && LaneFFTPlan.radices(h) != nil
+        return laneSIMD && h >= 8 && h <= laneFFTLimit && batch >= laneCount / 2 && LaneFFTPlan.radices(h) != nil
     }
 
     /// ``rfftHalfLength(bins:)`` for float32 on ``LaneFFTPlan``: rows go 16 at a time through
@@ -411,7 +425,7 @@ private func laneBin(
     let er = ar + br, ei = ai - bi, or = ai + bi, oi = br - ar
     let half = Lanes(repeating: 0.5)
     let (tr, ti) = cmul(or, oi, Lanes(repeating: w[2 &* k]), Lanes(repeating: w[2 &* k &+ 1]))
-    return (tr.addingProduct(half, er), ti.addingProduct(half, ei))
+    return (tr.adding(half, times: er), ti.adding(half, times: ei))
 }
 
 /// Bins `0 ..< m` of the real transform, formed from the half-length spectrum `z` (lane layout)
