@@ -9,8 +9,9 @@ import Synchronization
 // rows, then the imaginary parts). The FFT then runs on those vectors exactly as a scalar FFT
 // would on one row — the same loads, adds and twiddle products, each one on 16 rows at once —
 // so it needs no shuffles, and every twiddle factor is one broadcast per butterfly column. The
-// butterflies that turn the half-length spectrum into the real one run in the same layout, and
-// a second transposition writes the kept bins to the output rows.
+// butterflies that turn the half-length spectrum into the real one are computed in the same
+// layout, eight bins at a time, straight into a second transposition that writes the kept bins
+// to the output rows. Used only in builds for AVX-512F and FMA (``laneSIMD``).
 //
 // The FFT is an in-place decimation in frequency, depth first: a stage of radix r on a block of
 // length `len` reads a_j = x[p + j·len/r] and writes x[p + k·len/r] = w_len^{p·k}·Σ_j a_j·w_r^{j·k}
@@ -368,7 +369,7 @@ extension Tensor {
         let output = out.storage.raw.assumingMemoryBound(to: Float.self)
         let groups = (batch + laneCount - 1) / laneCount
         parallelChunks(groups, align: 1, unitCost: laneCount * n, grain: Tensor.halfLengthSplit) { lo, hi in
-            // Per thread: a buffer of h elements (two vectors each) and 16 vectors of bins.
+            // Per thread: a buffer of h elements (two vectors each) and 16 vectors for eight bins.
             let scratch = Storage(dtype: .float32, count: (2 * h + 16) * laneCount)
             let z = scratch.raw.assumingMemoryBound(to: Lanes.self), bins = z + 2 * h
             plan.binTwiddles.withUnsafeBufferPointer { w in
