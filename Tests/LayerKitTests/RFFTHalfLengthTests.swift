@@ -86,3 +86,30 @@ extension FFTTests {
         #expect(!FileManager.default.fileExists(atPath: file))
     }
 }
+
+extension FFTTests {
+    @Test("The float32 lane FFT matches float64 FFTW for radices 2, 3, 4 and 5, partial row groups and every kind of bin count",
+          arguments: [(16, 16, 8), (16, 16, 9), (3, 24, 12), (17, 36, 5), (40, 100, 50), (33, 100, 51), (20, 120, 60),
+                      (18, 1024, 512), (5, 1024, 513), (16, 4096, 2048), (9, 160, 77), (32, 250, 125)])
+    func laneFFTMatchesFFTW(rows: Int, n: Int, bins: Int) {
+        let x = Tensor.randn([rows, n], dtype: .float64, generator: Generator(seed: UInt64(7 * n + bins)))
+        let want = x.rfft().narrow(axis: -2, start: 0, length: bins)
+        let got = x.float().rfftLanes(bins: bins)
+        #expect(got.shape == want.shape)
+        let tol = 2e-6 * Double(n).squareRoot() * Foundation.log2(Double(n))
+        #expect(allClose(got.double(), want, rtol: tol, atol: tol), "max diff \(maxDiff(got.double(), want))")
+    }
+
+    @Test("A float32 rfft(bins:) whose shape takes the lane FFT keeps its backward", arguments: [(40, 100, 50), (20, 1024, 512)])
+    func laneFFTBackward(rows: Int, n: Int, bins: Int) {
+        // The lane path is taken exactly in builds for AVX-512F and FMA (release, -march=native here).
+        #expect(Tensor.usesLaneFFT(n: n, batch: rows) == (laneSIMD && Tensor.laneFFTLimit >= n / 2))
+        let x = Tensor.randn([rows, n], dtype: .float32, generator: Generator(seed: UInt64(n)))
+        x.requiresGrad = true
+        let w = Tensor.randn([rows, bins, 2], dtype: .float32, generator: Generator(seed: UInt64(bins)))
+        (x.rfft(bins: bins) * w).sum().backward()
+        let want = Tensor.rfftAdjoint(w, n: n, batch: rows, inputShape: [rows, n], bins: bins)
+        let tol = 1e-3 * Double(n).squareRoot()
+        #expect(allClose(x.grad!, want, rtol: tol, atol: tol), "max diff \(maxDiff(x.grad!, want))")
+    }
+}

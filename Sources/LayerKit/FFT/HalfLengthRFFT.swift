@@ -81,6 +81,7 @@ extension Tensor {
     /// runs in place; otherwise through a cache-sized scratch block.
     final func rfftHalfLength(bins m: Int) -> Tensor {
         let n = shape[rank - 1], h = n / 2, batch = count / n, size = dtype.byteSize, dtype = dtype
+        if dtype == .float32 && Tensor.usesLaneFFT(n: n, batch: batch) { return rfftLanes(bins: m) }
         let inRow = n * size, outRow = m * 2 * size
         let out = Tensor(storage: Storage(dtype: dtype, count: batch * m * 2), shape: shape.dropLast() + [m, 2])
         let input = storage.raw, output = out.storage.raw
