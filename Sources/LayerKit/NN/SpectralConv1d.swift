@@ -52,13 +52,15 @@ open class SpectralConv1d: Module {
             opError("SpectralConv1d", "modes (\(m)) must be at most n/2 + 1 = \(n / 2 + 1) for input \(x.shape)")
         }
         // [b, i, m, 2] → [m, b, (re | im)·i]: one row [Xr, Xi] per (mode, batch).
-        let spectrum = x.rfft(bins: m).permute([2, 0, 3, 1]).reshape([m, b, 2 * i])
+        // Few modes: the truncated transforms as GEMMs (Ops/TruncatedDFT.swift), else FFTW.
+        let byGEMM = Tensor.prefersGEMM(n: n, bins: m) && (x.dtype == .float32 || x.dtype == .float64)
+        let spectrum = (byGEMM ? x.truncatedRFFT(bins: m) : x.rfft(bins: m)).permute([2, 0, 3, 1]).reshape([m, b, 2 * i])
         // [i, o, m, 2] → [m, 2i, 2o] = [[Wr, Wi], [−Wi, Wr]] per mode, so [Xr, Xi]·W = [Yr, Yi].
         let w = weights1.permute([2, 3, 0, 1])
         let (wr, wi) = (w.select(axis: 1, index: 0), w.select(axis: 1, index: 1))
         let block = Tensor.concat([Tensor.concat([wr, wi], axis: 2), Tensor.concat([-wi, wr], axis: 2)], axis: 1)
         // [m, b, 2o] → [b, o, m, 2]; irfft takes the bins past `modes` as zero.
         let product = spectrum.matmul(block).reshape([m, b, 2, o]).permute([1, 3, 0, 2])
-        return product.irfft(n: n)
+        return byGEMM ? product.truncatedIRFFT(n: n) : product.irfft(n: n)
     }
 }
