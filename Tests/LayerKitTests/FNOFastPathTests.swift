@@ -22,6 +22,24 @@ struct FNOFastPathTests {
         }
     }
 
+    @Test("spectralMix (a complex GEMM per mode) equals the real block product [Xr, Xi]·[[Wr, Wi], [−Wi, Wr]] and passes gradCheck in float64")
+    func spectralMix() throws {
+        let (b, i, o, m) = (3, 4, 2, 5)
+        let x = randomInput([b, i, m, 2], seed: 47), w = randomInput([i, o, m, 2], seed: 48)
+        let y = Tensor.spectralMix(x, weight: w)
+        #expect(y.shape == [b, o, m, 2])
+        let spectrum = x.permute([2, 0, 3, 1]).reshape([m, b, 2 * i])
+        let wp = w.permute([2, 3, 0, 1])
+        let (wr, wi) = (wp.select(axis: 1, index: 0), wp.select(axis: 1, index: 1))
+        let block = Tensor.concat([Tensor.concat([wr, wi], axis: 2), Tensor.concat([-wi, wr], axis: 2)], axis: 1)
+        let expected = spectrum.matmul(block).reshape([m, b, 2, o]).permute([1, 3, 0, 2])
+        #expect(y.allClose(expected, rtol: 1e-12, atol: 1e-12), "\(y.maxAbsDifference(expected))")
+        let report = try gradCheck([x, w]) { Tensor.spectralMix($0[0], weight: $0[1]) }
+        #expect(report.passed, "\(report)")
+        // float32 goes through cgemm.
+        #expect(Tensor.spectralMix(x.float(), weight: w.float()).allClose(expected.float(), rtol: 1e-5, atol: 1e-5))
+    }
+
     @Test("FNO1d's channel-first forward equals the reference's (Linear on [batch, n, ·], permutes, conv + w) in float64")
     func fnoMatchesReferenceFormulation() throws {
         let model = FNO1d(modes: 3, width: 4, dtype: .float64, generator: Generator(seed: 45))

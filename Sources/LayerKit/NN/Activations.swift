@@ -51,13 +51,13 @@ extension Tensor {
                 out = map(GeluKernel())
             }
             if Tensor.needsGrad(self) {
-                let x = detach()
+                let x = detach(), y = out.detach()
                 out.record("GeluBackward0", self) { g in
                     guard g.dtype == .float32, x.dtype == .float32, g.shape == x.shape else {
                         return [Tensor.zipMap(g, x, op: "gelu_backward", GeluBackwardKernel())]
                     }
                     let d = Tensor(storage: Storage(dtype: .float32, count: x.count), shape: x.shape)
-                    geluBackwardFloat32(g.storage, x.storage, into: d.storage)
+                    geluBackwardFloat32(g.storage, x.storage, output: y.storage, into: d.storage)
                     return [d]
                 }
             }

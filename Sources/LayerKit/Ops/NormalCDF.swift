@@ -91,10 +91,13 @@ func normalCDF(_ x: Float) -> Float {
 @inline(__always)
 func geluFloat(_ x: Float) -> Float { x * normalCDF(x) }
 
-/// `Φ(x) + x·φ(x)`, the derivative of `x·Φ(x)`, float32.
+/// `Φ(x) + x·φ(x)`, the derivative of `x·Φ(x)`, float32, given `y = x·Φ(x)` from the forward
+/// pass: Φ is recovered as `y/x` (one division instead of the erfc fit; `0.5 + x/√(2π)` for
+/// |x| < 2⁻²⁰, where y/x loses digits).
 @inline(__always)
-func geluGradFloat(_ x: Float) -> Float {
-    normalCDF(x) + x * (expHalfSquareNeg(x) * 0.398_942_28)   // 1/√(2π)
+func geluGradFloat(_ x: Float, output y: Float) -> Float {
+    let cdf = Swift.abs(x) < 9.536_743e-7 ? madd(x, 0.398_942_28, 0.5) : y / x
+    return cdf + x * (expHalfSquareNeg(x) * 0.398_942_28)     // φ(x) = e^(−x²/2)/√(2π)
 }
 
 /// `out[i] = x[i]·Φ(x[i])` over float32 storages of equal count, split over threads.
@@ -106,10 +109,10 @@ func geluFloat32(_ x: Storage, into out: Storage) {
 }
 
 /// `out[i] = g[i]·(Φ(x[i]) + x[i]·φ(x[i]))` over float32 storages of equal count (GELU's
-/// backward in one pass), split over threads.
-func geluBackwardFloat32(_ g: Storage, _ x: Storage, into out: Storage) {
-    let pg = g.pointer(Float.self), px = x.pointer(Float.self), po = out.pointer(Float.self)
+/// backward in one pass, Φ recovered from the forward's output `y`), split over threads.
+func geluBackwardFloat32(_ g: Storage, _ x: Storage, output y: Storage, into out: Storage) {
+    let pg = g.pointer(Float.self), px = x.pointer(Float.self), py = y.pointer(Float.self), po = out.pointer(Float.self)
     parallelChunks(out.count, grain: Parallelism.grain / 4) { lo, hi in
-        for i in lo..<hi { po[i] = pg[i] * geluGradFloat(px[i]) }
+        for i in lo..<hi { po[i] = pg[i] * geluGradFloat(px[i], output: py[i]) }
     }
 }
