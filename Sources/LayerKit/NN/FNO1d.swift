@@ -15,6 +15,11 @@
 /// `conv0.weights1` `[width, width, modes, 2]` — the `view_as_real` of its `cfloat` weight —,
 /// `w0.weight` `[width, width, 1]`, …, `fc2.bias`), so weights move to and from PyTorch.
 ///
+/// The computation keeps the activations `[batch, channels, n]` throughout (the lifting and
+/// projections are 1-wide convolutions with the `Linear` weights, no permutes) and makes each
+/// block's sum inside `w_l`'s GEMM. For training speed, run OpenBLAS single-threaded
+/// (``Parallelism/blasThreadCount`` = 1) so that LayerKit's own threads split the products.
+///
 ///     let model = FNO1d(modes: 16, width: 64)
 ///     let u = model(FNO1d.withGrid(Tensor.randn([20, 1024])))    // [20, 1024, 1]
 open class FNO1d: Module {
