@@ -60,7 +60,7 @@ extension Tensor {
             // One product per sample; the samples split over LayerKit's threads when OpenBLAS is
             // single-threaded (Threading/BLASThreads.swift). The bias and the residual are
             // written into the output first, and the GEMM adds onto them (β = 1).
-            forEachProductGroup(batch, groups: productGroups(batch, unitCost: outC * outL)) { _, lo, hi in
+            forEachProductGroup(batch, groups: productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)) { _, lo, hi in
                 for i in lo..<hi {
                     for o in 0..<outC {
                         let row = i * outC + o, dst = po + row * outL
@@ -102,11 +102,17 @@ extension Tensor {
                 if let dB {
                     // ∂L/∂b_o = Σ_b Σ_l g_bol: one contiguous row of g per (b, o).
                     let pb = dB.storage.pointer(T.self)
-                    for r in 0..<batch * outC {
-                        pb[r % outC] += T(contiguousSum(UnsafePointer(pg + r * outL), outL))
+                    // Row sums split over threads, then added per channel in a fixed order.
+                    var sums = [Double](repeating: 0, count: batch * outC)
+                    sums.withUnsafeMutableBufferPointer { ps in
+                        let ps = ps.baseAddress!
+                        parallelChunks(batch * outC, align: 1, unitCost: outL) { lo, hi in
+                            for r in lo..<hi { ps[r] = contiguousSum(UnsafePointer(pg + r * outL), outL) }
+                        }
                     }
+                    for r in 0..<batch * outC { pb[r % outC] += T(sums[r]) }
                 }
-                let groups = productGroups(batch, unitCost: outC * Swift.max(rowsK, outL))
+                let groups = productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)
                 if w.requiresGrad && rowsK > 0 {
                     // Σ_b g_b·X_bᵀ: each group of samples accumulates into its own slot (the
                     // first group into the result), then the slots are added in order.
