@@ -5,17 +5,19 @@ import RealModule
 
 struct ErfKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .erf(x) } }
 
-/// `x·Φ(x)` with `Φ(x) = ½(1 + erf(x/√2))`.
+/// `x·Φ(x)` with `Φ(x) = ½(1 + erf(x/√2))` through libm's `erf` (float64; float32 takes
+/// `geluFloat32` in Ops/NormalCDF.swift, which vectorises).
 struct GeluKernel: UnaryKernel {
     func callAsFunction<T: TensorScalar>(_ x: T) -> T { x * (1 + T.erf(x * T(0.5.squareRoot()))) / 2 }
 }
 
-/// `d/dx x·Φ(x) = Φ(x) + x·φ(x)`, `φ` the standard normal density.
-struct GeluGradKernel: UnaryKernel {
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+/// `g·(Φ(x) + x·φ(x))`: GELU's backward in one pass, `φ` the standard normal density (float64;
+/// float32 takes `geluBackwardFloat32`).
+struct GeluBackwardKernel: BinaryKernel {
+    func callAsFunction<T: TensorScalar>(_ g: T, _ x: T) -> T {
         let cdf = (1 + T.erf(x * T(0.5.squareRoot()))) / 2
         let pdf = T.exp(-x * x / 2) * T(1 / (2 * Double.pi).squareRoot())
-        return cdf + x * pdf
+        return g * (cdf + x * pdf)
     }
 }
 
@@ -41,9 +43,23 @@ extension Tensor {
     public final func gelu(approximate: GELU.Approximation = .none) -> Tensor {
         switch approximate {
         case .none:
-            let out = map(GeluKernel())
+            let out: Tensor
+            if dtype == .float32 {
+                out = Tensor(storage: Storage(dtype: .float32, count: count), shape: shape)
+                geluFloat32(storage, into: out.storage)
+            } else {
+                out = map(GeluKernel())
+            }
             if Tensor.needsGrad(self) {
-                out.record("GeluBackward0", self) { [self] g in [g * map(GeluGradKernel())] }
+                let x = detach(), y = out.detach()
+                out.record("GeluBackward0", self) { g in
+                    guard g.dtype == .float32, x.dtype == .float32, g.shape == x.shape else {
+                        return [Tensor.zipMap(g, x, op: "gelu_backward", GeluBackwardKernel())]
+                    }
+                    let d = Tensor(storage: Storage(dtype: .float32, count: x.count), shape: x.shape)
+                    geluBackwardFloat32(g.storage, x.storage, output: y.storage, into: d.storage)
+                    return [d]
+                }
             }
             return out
         case .tanh:

@@ -15,6 +15,11 @@
 /// `conv0.weights1` `[width, width, modes, 2]` — the `view_as_real` of its `cfloat` weight —,
 /// `w0.weight` `[width, width, 1]`, …, `fc2.bias`), so weights move to and from PyTorch.
 ///
+/// The computation keeps the activations `[batch, channels, n]` throughout (the lifting and
+/// projections are 1-wide convolutions with the `Linear` weights, no permutes) and makes each
+/// block's sum inside `w_l`'s GEMM. For training speed, run OpenBLAS single-threaded
+/// (``Parallelism/blasThreadCount`` = 1) so that LayerKit's own threads split the products.
+///
 ///     let model = FNO1d(modes: 16, width: 64)
 ///     let u = model(FNO1d.withGrid(Tensor.randn([20, 1024])))    // [20, 1024, 1]
 open class FNO1d: Module {
@@ -84,13 +89,26 @@ open class FNO1d: Module {
             opError("FNO1d", "expected input [batch, n, 2] holding (a(x), x) or [batch, n, 1] holding a(x), got \(x.shape)")
         }
         let input = x.shape[2] == 1 ? FNO1d.withGrid(x.squeeze(2)) : x
-        var h = fc0(input).permute([0, 2, 1])          // [batch, width, n]
+        let (b, n) = (input.shape[0], input.shape[1])
+        // The reference applies fc0 to [batch, n, 2], then permutes to [batch, width, n], and
+        // permutes back before fc1. A Linear applied to every point is a 1-wide convolution with
+        // the same weight, so here the activations stay [batch, channels, n] throughout: only
+        // the 2-channel input is transposed, and fc2's [batch, 1, n] output is [batch, n, 1].
+        var h = FNO1d.pointwise(input.permute([0, 2, 1]), fc0)          // [batch, width, n]
         let blocks = [(conv0, w0), (conv1, w1), (conv2, w2), (conv3, w3)]
         for (l, (conv, w)) in blocks.enumerated() {
-            h = conv(h) + w(h)
+            // conv(h) + w(h), the sum made by w's GEMM accumulating onto conv(h).
+            h = Tensor.conv1d(h, weight: w.weight, bias: w.bias, stride: w.stride, padding: w.padding, adding: conv(h))
             if l < blocks.count - 1 { h = h.gelu() }
         }
-        return fc2(fc1(h.permute([0, 2, 1])).gelu())
+        return FNO1d.pointwise(FNO1d.pointwise(h, fc1).gelu(), fc2).reshape([b, n, 1])
+    }
+
+    /// `layer` applied at every position of `x` `[batch, in, n]`: `[batch, out, n]`, the same
+    /// values as `layer(x.permute([0, 2, 1])).permute([0, 2, 1])`, as one GEMM per batch row.
+    static func pointwise(_ x: Tensor, _ layer: Linear) -> Tensor {
+        let w = layer.weight
+        return Tensor.conv1d(x, weight: w.reshape([w.shape[0], w.shape[1], 1]), bias: layer.bias)
     }
 
     /// The state-dict keys holding complex weights (`view_as_real` pairs): `conv0.weights1` …

@@ -10,8 +10,9 @@
 /// `scale·U(0, 1)` for both parts with `scale = 1/(inChannels·outChannels)`. `modes` may be
 /// anything from 1 to `n/2 + 1`, and `n` odd or even.
 ///
-/// The complex product is real GEMMs on tensor ops (one per mode, with the weight arranged as
-/// `[[Wr, Wi], [−Wi, Wr]]`), so the gradient comes from autograd.
+/// For few modes (the FNO's 16 of 1024 points) the truncated rfft and irfft are GEMMs against a
+/// cached cos/sin matrix, otherwise FFTW; the per-mode product is one complex GEMM per mode
+/// (`cgemm`), an op with its own backward.
 ///
 ///     let layer = SpectralConv1d(inChannels: 64, outChannels: 64, modes: 16)
 ///     let y = layer(Tensor.randn([20, 64, 1024]))    // [20, 64, 1024]
@@ -43,22 +44,19 @@ open class SpectralConv1d: Module {
     ///
     ///     let y = layer(Tensor.randn([4, 2, 9]))   // [4, 3, 9] for inChannels 2, outChannels 3
     open override func forward(_ x: Tensor) -> Tensor {
-        let (i, o, m) = (inChannels, outChannels, modes)
+        let (i, m) = (inChannels, modes)
         guard x.rank == 3, x.shape[1] == i else {
             opError("SpectralConv1d", "expected input [batch, \(i), n], got \(x.shape)")
         }
-        let (b, n) = (x.shape[0], x.shape[2])
+        let n = x.shape[2]
         if m > n / 2 + 1 {
             opError("SpectralConv1d", "modes (\(m)) must be at most n/2 + 1 = \(n / 2 + 1) for input \(x.shape)")
         }
-        // [b, i, m, 2] → [m, b, (re | im)·i]: one row [Xr, Xi] per (mode, batch).
-        let spectrum = x.rfft(bins: m).permute([2, 0, 3, 1]).reshape([m, b, 2 * i])
-        // [i, o, m, 2] → [m, 2i, 2o] = [[Wr, Wi], [−Wi, Wr]] per mode, so [Xr, Xi]·W = [Yr, Yi].
-        let w = weights1.permute([2, 3, 0, 1])
-        let (wr, wi) = (w.select(axis: 1, index: 0), w.select(axis: 1, index: 1))
-        let block = Tensor.concat([Tensor.concat([wr, wi], axis: 2), Tensor.concat([-wi, wr], axis: 2)], axis: 1)
-        // [m, b, 2o] → [b, o, m, 2]; irfft takes the bins past `modes` as zero.
-        let product = spectrum.matmul(block).reshape([m, b, 2, o]).permute([1, 3, 0, 2])
-        return product.irfft(n: n)
+        // Few modes: the truncated transforms as GEMMs (Ops/TruncatedDFT.swift), else FFTW.
+        let byGEMM = Tensor.prefersGEMM(n: n, bins: m) && (x.dtype == .float32 || x.dtype == .float64)
+        let spectrum = byGEMM ? x.truncatedRFFT(bins: m) : x.rfft(bins: m)          // [b, i, m, 2]
+        // One complex GEMM per mode (Ops/SpectralMix.swift); irfft takes the bins past `modes` as zero.
+        let product = Tensor.spectralMix(spectrum, weight: weights1)                    // [b, o, m, 2]
+        return byGEMM ? product.truncatedIRFFT(n: n) : product.irfft(n: n)
     }
 }

@@ -19,6 +19,13 @@ extension Tensor {
     ///
     ///     let y = Tensor.conv1d(x, weight: w, bias: b, stride: 1, padding: 1)
     public static func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+        conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding, adding: nil)
+    }
+
+    /// `residual + conv1d(x, …)` in one pass over the output: the GEMM accumulates onto a copy of
+    /// `residual` (which must have the output's shape), so no separate sum is made. The FNO's
+    /// blocks `conv_l(h) + w_l(h)` use it; `residual`'s gradient is the output's.
+    static func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int, adding residual: Tensor?) -> Tensor {
         guard weight.rank == 3, x.rank == 2 || x.rank == 3, x.shape[x.rank - 2] == weight.shape[1] else {
             opError("conv1d", "expected input [batch, \(weight.rank == 3 ? weight.shape[1] : -1), length] or [channels, length] for weight \(weight.shape) ([out, in, kernel]), got input \(x.shape)")
         }
@@ -41,30 +48,51 @@ extension Tensor {
         let direct = k == 1 && stride == 1 && padding == 0
         let cols = direct ? xd : conv1dColumns(xd, batch: batch, channels: inC, length: length, kernel: k, stride: stride, padding: padding, outLength: outL)
         let outShape = x.rank == 3 ? [batch, outC, outL] : [outC, outL]
+        if let residual, residual.shape != outShape {
+            opError("conv1d", "the residual added to the output has shape \(residual.shape), expected \(outShape)")
+        }
+        let r = residual?.to(dtype)
+        let rd = r?.detach()
         let out = Tensor(storage: Storage(dtype: dtype, count: batch * outC * outL), shape: outShape)
         func forward<T: TensorScalar>(_: T.Type) {
             let pw = wd.storage.pointer(T.self), pc = cols.storage.pointer(T.self), po = out.storage.pointer(T.self)
-            if let b {
-                let pb = b.storage.pointer(T.self)
-                for r in 0..<batch * outC {
-                    (po + r * outL).update(repeating: pb[r % outC], count: outL)
+            let pb = b?.storage.pointer(T.self), pr = rd?.storage.pointer(T.self)
+            // One product per sample; the samples split over LayerKit's threads when OpenBLAS is
+            // single-threaded (Threading/BLASThreads.swift). The bias and the residual are
+            // written into the output first, and the GEMM adds onto them (β = 1).
+            forEachProductGroup(batch, groups: productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)) { _, lo, hi in
+                for i in lo..<hi {
+                    for o in 0..<outC {
+                        let row = i * outC + o, dst = po + row * outL
+                        switch (pr, pb) {
+                        case let (pr?, pb?):
+                            let src = pr + row * outL, bo = pb[o]
+                            for l in 0..<outL { dst[l] = src[l] + bo }
+                        case let (pr?, nil): dst.update(from: pr + row * outL, count: outL)
+                        case let (nil, pb?): dst.update(repeating: pb[o], count: outL)
+                        case (nil, nil): break
+                        }
+                    }
+                    T.gemm(transA: false, transB: false, m: outC, n: outL, k: rowsK, alpha: 1,
+                           a: pw, lda: rowsK, b: pc + i * rowsK * outL, ldb: outL,
+                           beta: pb == nil && pr == nil ? 0 : 1, c: po + i * outC * outL, ldc: outL)
                 }
-            }
-            for i in 0..<batch {
-                T.gemm(transA: false, transB: false, m: outC, n: outL, k: rowsK, alpha: 1,
-                       a: pw, lda: rowsK, b: pc + i * rowsK * outL, ldb: outL,
-                       beta: b == nil ? 0 : 1, c: po + i * outC * outL, ldc: outL)
             }
         }
         if out.count > 0 {
-            if rowsK == 0 { if b == nil { out.fill(0) } } else {
+            if rowsK == 0 {
+                // No input channels: the output is the bias (and the residual).
+                let base = rd ?? Tensor.zeros(outShape, dtype: dtype)
+                let filled = b.map { base + $0.detach().reshape([outC, 1]) } ?? base
+                out.storage.raw.copyMemory(from: filled.storage.raw, byteCount: out.count * dtype.byteSize)
+            } else {
                 if dtype == .float64 { forward(Double.self) } else if dtype == .float32 { forward(Float.self) } else {
                     opError("conv1d", "expected float32 or float64 tensors, got \(dtype)")
                 }
             }
         }
-        guard needsGrad(xs, w) || (b.map { needsGrad($0) } ?? false) else { return out }
-        out.record("ConvolutionBackward0", [xs, w] + (b.map { [$0] } ?? [])) { g in
+        guard needsGrad(xs, w) || (b.map { needsGrad($0) } ?? false) || (r.map { needsGrad($0) } ?? false) else { return out }
+        out.record("ConvolutionBackward0", [xs, w] + (b.map { [$0] } ?? []) + (r.map { [$0] } ?? [])) { g in
             let g = g.to(dtype)
             var dCols: Tensor?
             var dW: Tensor?
@@ -74,29 +102,50 @@ extension Tensor {
                 if let dB {
                     // ∂L/∂b_o = Σ_b Σ_l g_bol: one contiguous row of g per (b, o).
                     let pb = dB.storage.pointer(T.self)
-                    for r in 0..<batch * outC {
-                        let row = pg + r * outL
-                        var s: T = 0
-                        for l in 0..<outL { s += row[l] }
-                        pb[r % outC] += s
+                    // Row sums split over threads, then added per channel in a fixed order.
+                    var sums = [Double](repeating: 0, count: batch * outC)
+                    sums.withUnsafeMutableBufferPointer { ps in
+                        let ps = ps.baseAddress!
+                        parallelChunks(batch * outC, align: 1, unitCost: outL) { lo, hi in
+                            for r in lo..<hi { ps[r] = contiguousSum(UnsafePointer(pg + r * outL), outL) }
+                        }
                     }
+                    for r in 0..<batch * outC { pb[r % outC] += T(sums[r]) }
                 }
+                let groups = productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)
                 if w.requiresGrad && rowsK > 0 {
+                    // Σ_b g_b·X_bᵀ: each group of samples accumulates into its own slot (the
+                    // first group into the result), then the slots are added in order.
                     let d = Tensor(storage: Storage(dtype: dtype, count: outC * rowsK), shape: [outC, inC, k])
                     if batch == 0 { d.fill(0) }
-                    for i in 0..<batch {
-                        T.gemm(transA: false, transB: true, m: outC, n: rowsK, k: outL, alpha: 1,
-                               a: pg + i * outC * outL, lda: outL, b: pc + i * rowsK * outL, ldb: outL,
-                               beta: i == 0 ? 0 : 1, c: d.storage.pointer(T.self), ldc: rowsK)
+                    let size = outC * rowsK
+                    let slots = groups > 1 ? Storage(dtype: dtype, count: (groups - 1) * size) : nil
+                    let pd = d.storage.pointer(T.self), ps = slots?.pointer(T.self)
+                    forEachProductGroup(batch, groups: groups) { group, lo, hi in
+                        let c = group == 0 ? pd : ps! + (group - 1) * size
+                        for i in lo..<hi {
+                            T.gemm(transA: false, transB: true, m: outC, n: rowsK, k: outL, alpha: 1,
+                                   a: pg + i * outC * outL, lda: outL, b: pc + i * rowsK * outL, ldb: outL,
+                                   beta: i == lo ? 0 : 1, c: c, ldc: rowsK)
+                        }
+                    }
+                    if let ps {
+                        for g in 0..<(groups - 1) {
+                            let slot = ps + g * size
+                            for j in 0..<size { pd[j] += slot[j] }
+                        }
                     }
                     dW = d
                 }
                 if xs.requiresGrad && rowsK > 0 {
                     let d = Tensor(storage: Storage(dtype: dtype, count: batch * rowsK * outL), shape: [batch, rowsK, outL])
-                    for i in 0..<batch {
-                        T.gemm(transA: true, transB: false, m: rowsK, n: outL, k: outC, alpha: 1,
-                               a: pw, lda: rowsK, b: pg + i * outC * outL, ldb: outL,
-                               beta: 0, c: d.storage.pointer(T.self) + i * rowsK * outL, ldc: outL)
+                    let pd = d.storage.pointer(T.self)
+                    forEachProductGroup(batch, groups: groups) { _, lo, hi in
+                        for i in lo..<hi {
+                            T.gemm(transA: true, transB: false, m: rowsK, n: outL, k: outC, alpha: 1,
+                                   a: pw, lda: rowsK, b: pg + i * outC * outL, ldb: outL,
+                                   beta: 0, c: pd + i * rowsK * outL, ldc: outL)
+                        }
                     }
                     dCols = d
                 }
@@ -112,6 +161,7 @@ extension Tensor {
             let dWfull = w.requiresGrad ? (dW ?? Tensor.zeros(w.shape, dtype: dtype)) : nil
             var grads: [Tensor?] = [dx, dWfull]
             if let dB { grads.append(dB) }
+            if r != nil { grads.append(g) }
             return grads
         }
         return out
