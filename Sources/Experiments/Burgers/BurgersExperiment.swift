@@ -19,9 +19,9 @@ public enum BurgersExperiment {
         /// Channels inside the FNO.
         public var width = 64
         /// How the FNO is trained.
-        public var fno = TrainingOptions(epochs: 45)
+        public var fno = TrainingOptions(epochs: 60)
         /// How the fully connected baseline is trained; nil skips it.
-        public var baseline: TrainingOptions? = TrainingOptions(epochs: 45)
+        public var baseline: TrainingOptions? = TrainingOptions(epochs: 60)
         /// Hidden width of the baseline `Linear(s, h) – GELU – Linear(h, h) – GELU – Linear(h, s)`.
         public var baselineHidden = 1024
         /// Seed for the initial weights and the shuffles.
