@@ -19,6 +19,9 @@ struct TruncatedDFTTests {
         let y = s.truncatedIRFFT(n: n)
         #expect(y.shape == [3, 2, n])
         #expect(y.allClose(s.irfft(n: n), rtol: 1e-10, atol: 1e-12), "\(y.maxAbsDifference(s.irfft(n: n)))")
+        // Rows split into groups over LayerKit's threads (as when OpenBLAS runs single-threaded) give the same values.
+        let split = Parallelism.$forcedProductGroups.withValue(2) { (x.truncatedRFFT(bins: bins), s.truncatedIRFFT(n: n)) }
+        #expect(split.0.allClose(spectrum, rtol: 1e-12, atol: 1e-14) && split.1.allClose(y, rtol: 1e-12, atol: 1e-14))
         // float32 uses the float matrices.
         #expect(x.float().truncatedRFFT(bins: bins).allClose(x.rfft(bins: bins).float(), rtol: 1e-4, atol: 1e-4))
         #expect(s.float().truncatedIRFFT(n: n).allClose(s.irfft(n: n).float(), rtol: 1e-4, atol: 1e-5))
