@@ -65,8 +65,10 @@ enum TwiddleCache {
 
 extension Tensor {
     /// Elements (rows × n) below which the even-length transform runs on one thread
-    /// (tuning knob: `LAYERKIT_FFT_SPLIT`).
-    static let halfLengthSplit = environmentString("LAYERKIT_FFT_SPLIT").flatMap { Int($0) } ?? (1 << 17)
+    /// (tuning knob: `LAYERKIT_FFT_SPLIT`). 32k: at 1024 × 100 (102,400 elements, about 60 µs on
+    /// one thread) a second thread already takes the forward from ~78 to ~62 µs and the forward
+    /// plus backward from ~300 to ~240 (Notes/benchmarks.md, round three).
+    static let halfLengthSplit = environmentString("LAYERKIT_FFT_SPLIT").flatMap { Int($0) } ?? (1 << 15)
 
     /// Bytes of the widest array per row block (tuning knob: `LAYERKIT_FFT_BLOCK_KB`).
     static let halfLengthBlock = (environmentString("LAYERKIT_FFT_BLOCK_KB").flatMap { Int($0) } ?? 256) << 10
