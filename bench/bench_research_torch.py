@@ -8,8 +8,6 @@ Same ids and timing rules as shared/bench-ref/bench_torch.py and LayerKit's Harn
 1 ms; per-call median and minimum in microseconds. float32.
 """
 import argparse
-import json
-import os
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--threads", type=int, default=2)
@@ -17,40 +15,15 @@ ap.add_argument("--reps", type=int, default=30)
 ap.add_argument("--out", default=None)
 ap.add_argument("--only", default=None)
 args = ap.parse_args()
-for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[v] = str(args.threads)
 
-import time  # noqa: E402
-import torch  # noqa: E402
+from torch_timing import Timer, torch_with_threads  # noqa: E402
+
+torch = torch_with_threads(args.threads)
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-torch.set_num_threads(args.threads)
-torch.manual_seed(0)
-RESULTS = []
-
-
-def bench(name, fn):
-    if args.only and args.only not in name:
-        return
-    t0 = time.perf_counter()
-    n = 0
-    while n < 3 or time.perf_counter() - t0 < 0.2:
-        fn()
-        n += 1
-    per = (time.perf_counter() - t0) / n
-    inner = max(1, int(1e-3 / per)) if per < 1e-3 else 1
-    samples = []
-    for _ in range(args.reps):
-        a = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - a) / inner * 1e6)
-    samples.sort()
-    m = len(samples) // 2
-    median = samples[m] if len(samples) % 2 else 0.5 * (samples[m - 1] + samples[m])
-    RESULTS.append({"name": name, "median_us": median, "min_us": samples[0], "reps": args.reps, "inner": inner})
-    print(f"{name:34s} median {median:11.2f} us  min {samples[0]:11.2f} us" + (f"  [x{inner}]" if inner > 1 else ""), flush=True)
+timer = Timer(args.reps, args.only)
+bench = timer.bench
 
 
 class SpectralConv1d(nn.Module):
@@ -128,7 +101,4 @@ bench("fno1d.fwd.20x1024.m16w64", fwd_no_grad(fno, inp))
 bench("fno1d.fwdbwd.20x1024.m16w64", fwd_bwd(fno, inp))
 
 if args.out:
-    meta = {"threads": str(args.threads), "library": "torch " + torch.__version__}
-    with open(args.out, "w") as f:
-        json.dump({"meta": meta, "results": RESULTS}, f, indent=2)
-    print("wrote", args.out)
+    timer.write(args.out, {"threads": str(args.threads), "library": "torch " + torch.__version__})

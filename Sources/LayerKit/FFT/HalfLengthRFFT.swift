@@ -36,6 +36,20 @@ final class HalfLengthTwiddles<T: TensorScalar>: Sendable {
         cos2 = cos.flatMap { [$0, $0] }
         sin2 = sin.flatMap { [$0, $0] }
     }
+
+    /// `body` with the base addresses of `cos`, `sin`, `cos2` and `sin2`.
+    @inline(__always)
+    func withPointers<R>(
+        _ body: (UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>) -> R
+    ) -> R {
+        cos.withUnsafeBufferPointer { c in
+            sin.withUnsafeBufferPointer { s in
+                cos2.withUnsafeBufferPointer { c2 in
+                    sin2.withUnsafeBufferPointer { s2 in body(c.baseAddress!, s.baseAddress!, c2.baseAddress!, s2.baseAddress!) }
+                }
+            }
+        }
+    }
 }
 
 /// The twiddle tables made so far, by signal length.
@@ -162,11 +176,7 @@ private func halfLengthForward<T: TensorScalar & SIMDScalar>(
 ) {
     let h = n / 2, half = T(0.5)
     let table = TwiddleCache.table(T.self, n: n)
-    table.cos.withUnsafeBufferPointer { cosT in
-    table.sin.withUnsafeBufferPointer { sinT in
-    table.cos2.withUnsafeBufferPointer { cos2T in
-    table.sin2.withUnsafeBufferPointer { sin2T in
-        let cosP = cosT.baseAddress!, sinP = sinT.baseAddress!, cos2P = cos2T.baseAddress!, sin2P = sin2T.baseAddress!
+    table.withPointers { cosP, sinP, cos2P, sin2P in
         // Pairs (k, h − k) with k < h − k; both written when both are kept.
         let pairs = (h - 1) / 2
         let full = m >= h
@@ -222,9 +232,6 @@ private func halfLengthForward<T: TensorScalar & SIMDScalar>(
             x[1] = 0
         }
     }
-    }
-    }
-    }
 }
 
 /// The adjoint butterflies (see the top of the file) over `rows` rows: gradients of the
@@ -235,11 +242,7 @@ private func halfLengthAdjoint<T: TensorScalar & SIMDScalar>(
 ) {
     let h = n / 2, half = T(0.5)
     let table = TwiddleCache.table(T.self, n: n)
-    table.cos.withUnsafeBufferPointer { cosT in
-    table.sin.withUnsafeBufferPointer { sinT in
-    table.cos2.withUnsafeBufferPointer { cos2T in
-    table.sin2.withUnsafeBufferPointer { sin2T in
-        let cosP = cosT.baseAddress!, sinP = sinT.baseAddress!, cos2P = cos2T.baseAddress!, sin2P = sin2T.baseAddress!
+    table.withPointers { cosP, sinP, cos2P, sin2P in
         let pairs = (h - 1) / 2
         for r in 0..<rows {
             let g = gRaw.assumingMemoryBound(to: T.self) + r &* m &* 2
@@ -291,9 +294,6 @@ private func halfLengthAdjoint<T: TensorScalar & SIMDScalar>(
             d[0] = g0 + gh
             d[1] = g0 - gh
         }
-    }
-    }
-    }
     }
 }
 

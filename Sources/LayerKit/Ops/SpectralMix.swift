@@ -58,14 +58,15 @@ extension Tensor {
         return out
     }
 
-    /// `[rows, cols, modes, 2]` → `[modes, rows, cols, 2]`.
-    private static func gatherModes(_ s: Storage, rows: Int, cols: Int, modes: Int) -> Storage {
-        let out = Storage(dtype: s.dtype, count: modes * rows * cols * 2)
+    /// `[p, q, 2]` → `[q, p, 2]` with each complex pair kept together: `[rows·cols, modes]` →
+    /// `[modes, rows·cols]` gathers the modes into per-mode matrices, the reverse scatters them back.
+    private static func transposedPairs(_ s: Storage, _ p: Int, _ q: Int) -> Storage {
+        let out = Storage(dtype: s.dtype, count: p * q * 2)
         func run<T: TensorScalar>(_: T.Type) {
-            let src = s.pointer(T.self), dst = out.pointer(T.self), rc = rows &* cols
-            for j in 0..<rc {
-                for k in 0..<modes {
-                    let d = (k &* rc &+ j) &* 2, e = (j &* modes &+ k) &* 2
+            let src = s.pointer(T.self), dst = out.pointer(T.self)
+            for j in 0..<p {
+                for k in 0..<q {
+                    let d = (k &* p &+ j) &* 2, e = (j &* q &+ k) &* 2
                     dst[d] = src[e]
                     dst[d &+ 1] = src[e &+ 1]
                 }
@@ -75,21 +76,14 @@ extension Tensor {
         return out
     }
 
+    /// `[rows, cols, modes, 2]` → `[modes, rows, cols, 2]`.
+    private static func gatherModes(_ s: Storage, rows: Int, cols: Int, modes: Int) -> Storage {
+        transposedPairs(s, rows * cols, modes)
+    }
+
     /// `[modes, rows, cols, 2]` → `[rows, cols, modes, 2]`.
     private static func scatterModes(_ s: Storage, rows: Int, cols: Int, modes: Int) -> Storage {
-        let out = Storage(dtype: s.dtype, count: modes * rows * cols * 2)
-        func run<T: TensorScalar>(_: T.Type) {
-            let src = s.pointer(T.self), dst = out.pointer(T.self), rc = rows &* cols
-            for j in 0..<rc {
-                for k in 0..<modes {
-                    let d = (j &* modes &+ k) &* 2, e = (k &* rc &+ j) &* 2
-                    dst[d] = src[e]
-                    dst[d &+ 1] = src[e &+ 1]
-                }
-            }
-        }
-        if s.dtype == .float64 { run(Double.self) } else { run(Float.self) }
-        return out
+        transposedPairs(s, modes, rows * cols)
     }
 
     /// For each mode k: `c_k [rows, cols] = op(a_k)·op(b_k)`, complex, where `a_k` is stored
