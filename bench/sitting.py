@@ -4,9 +4,11 @@
 Usage: python3 bench/sitting.py DIR
 DIR holds the runs of one sitting: lk_t{1,2}_r*.json (layerkit-bench), torch_t{1,2}_r*.json
 (shared/bench-ref/bench_torch.py), torchx_t{1,2}_r*.json (bench/bench_torch_extra.py) and
-c_ref_t{1,2}.txt (shared/bench-ref/c_ref). Each cell is the median of the runs' medians
-(the minimum over all samples in brackets). Prints, per thread count, the side-by-side table,
-the geometric mean, and the issue-11 targets marked met or missed.
+c_ref_t{1,2}*.txt (shared/bench-ref/c_ref, one file per round: c_ref_t2_r1.txt, ...). Each cell
+is the median of the runs' medians (the minimum over all samples in brackets); raw C is the
+median of the c_ref runs, which alternate with the others like every other side. Prints, per
+thread count, the side-by-side table, the geometric mean, and the issue-11 targets marked met
+or missed.
 """
 import glob
 import json
@@ -60,6 +62,13 @@ def c_ref(path):
     return out
 
 
+def c_refs(paths):
+    """LayerKit ids → the median over several c_ref runs of their medians (us)."""
+    runs = [c_ref(p) for p in paths]
+    ids = {w for r in runs for w in r}
+    return {w: statistics.median(r[w] for r in runs if w in r) for w in ids}
+
+
 def fmt(v):
     return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
 
@@ -70,7 +79,7 @@ def main(d):
         th = fold(sorted(glob.glob(f"{d}/torch_t{t}_r*.json")) + sorted(glob.glob(f"{d}/torchx_t{t}_r*.json")), TORCH_TO_ID)
         if not lk:
             continue
-        c = c_ref(f"{d}/c_ref_t{t}.txt")
+        c = c_refs(sorted(glob.glob(f"{d}/c_ref_t{t}*.txt")))
         nl = max((v[2] for v in lk.values()), default=0)
         nt = max((v[2] for v in th.values()), default=0)
         print(f"\n**{t} thread{'s' if t > 1 else ''}** (µs per call: median of {nl} LayerKit runs / {nt} torch runs, min in brackets)\n")
