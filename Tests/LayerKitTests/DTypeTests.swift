@@ -345,3 +345,45 @@ struct EmptyLiteralTests {
         #expect(t.dtype == .float32 && t.shape == [0])
     }
 }
+
+/// `pow` and `clamp` on integer tensors, against PyTorch (Fixtures/make_dtypes.py).
+@Suite("Integer pow and clamp")
+struct IntegerMathTests {
+    @Test("pow and clamp keep integer dtypes and wrap as PyTorch; fractional operands promote to float32")
+    func integerPowAndClamp() throws {
+        let fixture = try DTypeTests.fixture()
+        let expected = try #require(fixture["integer_math"] as? [String: [String: Any]])
+        let base = Tensor(try #require(fixture["integer_math_base"] as? [Int]))
+        let exps = Tensor(try #require(fixture["integer_math_exps"] as? [Int]))
+        let got: [String: Tensor] = [
+            "pow2": base.pow(2), "pow3": base.pow(3), "pow0": base.pow(0), "pow1": base.pow(1),
+            "pow_tensor": base.pow(exps), "pow_neg_tensor": base.pow(Tensor.full([8], -1, dtype: .int64)),
+            "pow_uint8": Tensor([2, 3, 16] as [Int], dtype: .uint8).pow(9),
+            "pow_int32": Tensor([3, -2, 46341] as [Int], dtype: .int32).pow(2),
+            "pow_bool": Tensor([true, false]).pow(2), "pow_half": Tensor([0, 1, 4, 7] as [Int]).pow(0.5),
+            "clamp": base.clamp(min: -2, max: 3), "clamp_min": base.clamp(min: 0), "clamp_max": base.clamp(max: 1),
+            "clamp_frac": base.clamp(min: 0.5), "clamp_uint8": Tensor([0, 17, 255] as [Int], dtype: .uint8).clamp(min: 10, max: 200),
+            "clamp_bool": Tensor([true, false]).clamp(min: 0, max: 1),
+        ]
+        #expect(Set(got.keys) == Set(expected.keys), "every PyTorch case is checked")
+        for (key, tensor) in got {
+            let entry = try #require(expected[key])
+            let dtype = try #require(entry["dtype"] as? String), data = try #require(entry["data"] as? [Double])
+            #expect(tensor.dtype.description == dtype, "\(key): \(tensor.dtype) against \(dtype)")
+            if tensor.dtype.isFloatingPoint {
+                #expect(zip(tensor.doubles(), data).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) }, "\(key)")
+            } else {
+                #expect(tensor.ints() == data.map { Int($0) }, "\(key): \(tensor.ints()) against \(data)")
+            }
+        }
+    }
+
+    @Test("An integer tensor to a negative whole power stops with PyTorch's message")
+    func negativeIntegerPower() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor([2, 3] as [Int]).pow(-1)
+        }
+        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(stderr.contains("pow") && stderr.contains("Integers to negative integer powers are not allowed."), "\(stderr)")
+    }
+}

@@ -22,6 +22,22 @@ struct PowKernel: BinaryKernel {
     func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T {
         a < 0 && b == b.rounded() && Swift.abs(b) < 0x1p30 ? .pow(a, Int(b)) : .pow(a, b)
     }
+    /// Integer powers stay integer and wrap, as PyTorch's; below zero the power truncates
+    /// toward zero (0, or ±1 for a base of ±1).
+    var integerForm: ((Int64, Int64) -> Int64)? { { integerPower($0, $1) } }
+}
+
+/// `base^exponent` in wrapping `Int64` arithmetic, by squaring; a negative exponent gives
+/// `1/base^|exponent|` truncated toward zero, as PyTorch's integer `pow`.
+func integerPower(_ base: Int64, _ exponent: Int64) -> Int64 {
+    if exponent < 0 { return base == 1 ? 1 : base == -1 ? (exponent & 1 == 0 ? 1 : -1) : 0 }
+    var result: Int64 = 1, square = base, e = exponent
+    while e > 0 {
+        if e & 1 == 1 { result = result &* square }
+        square = square &* square
+        e >>= 1
+    }
+    return result
 }
 
 /// `x·scale + shift`: every scalar-operand arithmetic op is one of these. On an integer
@@ -47,6 +63,13 @@ struct PowScalarKernel: UnaryKernel {
     let p: Double
     func callAsFunction<T: TensorScalar>(_ x: T) -> T {
         p == 2 ? x * x : p == 1 ? x : p == 0.5 ? x.squareRoot() : PowKernel()(x, T(p))
+    }
+    /// A whole, non-negative exponent keeps an integer tensor integer (`labels.pow(2)`), as
+    /// PyTorch's with an `int` exponent; a fractional one promotes to float32.
+    var integerForm: ((Int64) -> Int64)? {
+        guard p == p.rounded(), p >= 0, p < 0x1p62 else { return nil }
+        let e = Int64(p)
+        return { integerPower($0, e) }
     }
 }
 
@@ -176,10 +199,15 @@ extension Tensor {
     /// `x = x / s`.
     public static func /= (x: inout Tensor, s: Double) { x = x / s }
 
-    /// Every element raised to a scalar power.
+    /// Every element raised to a scalar power. An integer tensor to a whole, non-negative
+    /// power stays integer (wrapping, as PyTorch's); to a negative whole power it stops with
+    /// PyTorch's message; to a fractional power it is promoted to float32.
     ///
     ///     x.pow(2)      // squares
     public final func pow(_ p: Double) -> Tensor {
+        if !dtype.isFloatingPoint && p < 0 && p == p.rounded() {
+            opError("pow", "Integers to negative integer powers are not allowed.")
+        }
         let out = map(PowScalarKernel(p: p))
         if Tensor.needsGrad(self) {
             out.record("PowBackward0", self) { [self] g in

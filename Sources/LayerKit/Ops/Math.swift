@@ -29,6 +29,15 @@ struct SigmoidKernel: UnaryKernel {
 struct ClampKernel: UnaryKernel {
     let low: Double, high: Double
     func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.min(Swift.max(x, T(low)), T(high)) }
+    /// Whole (or infinite) bounds keep an integer tensor integer, as PyTorch's `clamp` with
+    /// `int` bounds; a fractional bound promotes to float32.
+    var integerForm: ((Int64) -> Int64)? {
+        func bound(_ v: Double) -> Int64? {
+            v.isInfinite ? (v < 0 ? .min : .max) : v == v.rounded() && Swift.abs(v) < 0x1p62 ? Int64(v) : nil
+        }
+        guard let lo = bound(low), let hi = bound(high) else { return nil }
+        return { Swift.min(Swift.max($0, lo), hi) }
+    }
 }
 /// 1 where `low ≤ x ≤ high` (the clamp's pass-through region), else 0.
 struct InsideKernel: UnaryKernel {
@@ -101,6 +110,9 @@ extension Tensor {
     public final func sign() -> Tensor { map(SignKernel()) }
 
     /// Each element limited to `[min, max]`; the gradient passes where the input was inside.
+    /// An integer tensor with whole bounds stays integer, as PyTorch's.
+    ///
+    ///     Tensor([-3, 5] as [Int]).clamp(min: 0, max: 3)    // tensor([0, 3])
     public final func clamp(min low: Double = -.infinity, max high: Double = .infinity) -> Tensor {
         unary(ClampKernel(low: low, high: high), "ClampBackward1") { x, _ in x.map(InsideKernel(low: low, high: high)) }
     }

@@ -96,5 +96,22 @@ save_file(state, "dt_state.safetensors")
 out["state"] = {k: listed(v) for k, v in state.items()}
 out["state_dtypes"] = {k: str(v.dtype) for k, v in state.items()}
 
+# Integer pow and clamp stay integer (uint8 and int32 wrap); a fractional exponent or bound
+# promotes to float; a tensor exponent below zero gives 0 unless the base is ±1.
+base = torch.tensor([-3, -1, 0, 1, 2, 5, 7, -6], dtype=torch.int64)
+exps = torch.tensor([2, 0, 3, 1, 2, 1, -1, -2], dtype=torch.int64)
+powered = {
+    "pow2": base ** 2, "pow3": base ** 3, "pow0": base.pow(0), "pow1": base.pow(1), "pow_tensor": base.pow(exps),
+    "pow_neg_tensor": base.pow(torch.full_like(base, -1)), "pow_uint8": torch.tensor([2, 3, 16], dtype=torch.uint8) ** 9,
+    "pow_int32": torch.tensor([3, -2, 46341], dtype=torch.int32) ** 2, "pow_bool": torch.tensor([True, False]) ** 2,
+    "pow_half": torch.tensor([0, 1, 4, 7]).pow(0.5), "clamp": base.clamp(-2, 3), "clamp_min": base.clamp(min=0), "clamp_max": base.clamp(max=1),
+    "clamp_frac": base.clamp(min=0.5), "clamp_uint8": torch.tensor([0, 17, 255], dtype=torch.uint8).clamp(10, 200),
+    "clamp_bool": torch.tensor([True, False]).clamp(0, 1),
+}
+out["integer_math"] = {k: {"dtype": str(v.dtype), "data": [float(x) for x in v.reshape(-1).tolist()]}
+                       for k, v in powered.items()}
+out["integer_math_base"] = base.tolist()
+out["integer_math_exps"] = exps.tolist()
+
 with open("dtypes.json", "w") as f:
     json.dump(out, f, indent=1)
