@@ -1,4 +1,5 @@
 import CFFTW
+import CLaneFFT
 import Synchronization
 
 // A batched complex FFT vectorised across rows, for the half-length transform inside the
@@ -39,6 +40,8 @@ final class LaneFFTPlan: Sendable {
 
     let h: Int
     let stages: [Stage]
+    /// ``stages`` as (radix, length, offset) triples, the form the AVX-512 kernels take.
+    let stageTable: [Int]
     /// `w_len^{p·k}` for every stage, `p`, and `k = 1 ..< radix`, as (re, im) float pairs.
     let twiddles: [Float]
     /// `e^{−2πik/n}/2` for `k = 0…h` (n = 2h), as (re, im) pairs: the real transform's butterflies.
@@ -74,6 +77,7 @@ final class LaneFFTPlan: Sendable {
             length = m
         }
         self.stages = stages
+        stageTable = stages.flatMap { [$0.radix, $0.length, $0.offset] }
         twiddles = tw
         binTwiddles = (0...h).flatMap { k -> [Float] in
             let angle = Double.pi * Double(k) / Double(h)
@@ -136,6 +140,11 @@ enum LaneFFTCache {
 /// `addingProduct` one instruction. Without them the lane FFT is slower than FFTW (AVX2: about
 /// 2.5×) and `addingProduct` a library call, so it is not used.
 let laneSIMD = LAYERKIT_LANE_SIMD != 0
+
+/// Whether the lane FFT runs on the AVX-512 kernels of the `CLaneFFT` target (built with
+/// AVX-512F and FMA, like ``laneSIMD``) rather than on the Swift code below, which the compiler
+/// lowers to AVX-512 less well (the transpositions and butterflies take about twice as long).
+let laneKernels = laneSIMD && lk_lane_kernels() != 0
 
 extension SIMD16 where Scalar == Float {
     /// `self + a·b`: fused with FMA hardware, a multiply and an add without it.
@@ -358,12 +367,14 @@ extension Tensor {
     }
 
     /// ``rfftHalfLength(bins:)`` for float32 on ``LaneFFTPlan``: rows go 16 at a time through
-    /// the lane FFT of `n/2` points, the butterflies and a transposition into the output.
-    final func rfftLanes(bins m: Int) -> Tensor {
+    /// the lane FFT of `n/2` points, the butterflies and a transposition into the output, on
+    /// the AVX-512 kernels when `kernels` (and the build has them), else on the Swift code.
+    final func rfftLanes(bins m: Int, kernels: Bool = laneKernels) -> Tensor {
         let n = shape[rank - 1], h = n / 2, batch = count / n
         guard dtype == .float32, n % 2 == 0, let plan = LaneFFTCache.plan(h: h) else {
             opError("rfft", "the lane FFT takes float32 rows of an even length with factors 2, 3 and 5, got \(dtype) \(shape)")
         }
+        let kernels = kernels && laneKernels
         let out = Tensor(storage: Storage(dtype: dtype, count: batch * m * 2), shape: shape.dropLast() + [m, 2])
         let input = UnsafePointer(storage.raw.assumingMemoryBound(to: Float.self))
         let output = out.storage.raw.assumingMemoryBound(to: Float.self)
@@ -372,15 +383,26 @@ extension Tensor {
             // Per thread: a buffer of h elements (two vectors each) and 16 vectors for eight bins.
             let scratch = Storage(dtype: .float32, count: (2 * h + 16) * laneCount)
             let z = scratch.raw.assumingMemoryBound(to: Lanes.self), bins = z + 2 * h
+            let zf = scratch.raw.assumingMemoryBound(to: Float.self)
             plan.binTwiddles.withUnsafeBufferPointer { w in
             plan.position.withUnsafeBufferPointer { position in
+            plan.twiddles.withUnsafeBufferPointer { tw in
+            plan.stageTable.withUnsafeBufferPointer { st in
                 for g in lo..<hi {
                     let row = g * laneCount, rows = Swift.min(laneCount, batch - row)
+                    if kernels {
+                        lk_lane_load(input + row * n, n, rows, h, zf)
+                        lk_lane_fft(zf, st.baseAddress!, plan.stages.count, tw.baseAddress!)
+                        lk_lane_bins_store(zf, h, m, rows, w.baseAddress!, position.baseAddress!, output + row * m * 2)
+                        continue
+                    }
                     laneLoad(input + row * n, rowLength: n, rows: rows, h: h, into: z)
                     plan.execute(z)
                     laneBinsStore(z, h: h, bins: m, rows: rows, twiddles: w.baseAddress!, position: position.baseAddress!,
                                   scratch: bins, into: output + row * m * 2)
                 }
+            }
+            }
             }
             }
             withExtendedLifetime(scratch) {}
