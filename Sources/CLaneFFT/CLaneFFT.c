@@ -2,6 +2,9 @@
 
 #if defined(__AVX512F__) && defined(__FMA__)
 #include <immintrin.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 
 typedef __m512 V;
 
@@ -43,7 +46,7 @@ static inline void transpose16(V *r) {
     }
 }
 
-void lk_lane_load(const float *src, long n, long rows, long h, float *zf) {
+static void lk_lane_load(const float *src, long n, long rows, long h, float *zf) {
     V *z = (V *)zf;
     const float *row[16];
     for (int l = 0; l < 16; l++) row[l] = src + (l < rows ? l : rows - 1) * n;
@@ -94,44 +97,49 @@ static inline void put(V *o, long at, V re, V im, const float *w, int twiddled) 
 
 #define LD(i) _mm512_load_ps((const float *)(a + (i)))
 
+#define IN(j, c) _mm512_load_ps((const float *)(in + (j) * di + (c)))
+
+/* One radix-8 butterfly: inputs in[j di], in[j di + 1] (re, im) for j < 8, outputs to
+   a[k d], a[k d + 1], times w8-twiddles w[2 (k - 1)], w[2 (k - 1) + 1] for k > 0 when twiddled.
+   Every input is read before the first output is written, so a may be in. */
+static inline void butterfly8(const V *in, long di, V *a, long d, const float *w, int twiddled) {
+    const V r = _mm512_set1_ps(0.70710678118654752440f);
+    /* E, Q: the 4-point DFTs of the even and odd inputs. */
+    V e0r, e0i, e1r, e1i, e2r, e2i, e3r, e3i, q0r, q0i, q1r, q1i, q2r, q2i, q3r, q3i;
+    {
+        V t0r = ADD(IN(0, 0), IN(4, 0)), t0i = ADD(IN(0, 1), IN(4, 1));
+        V t1r = SUB(IN(0, 0), IN(4, 0)), t1i = SUB(IN(0, 1), IN(4, 1));
+        V t2r = ADD(IN(2, 0), IN(6, 0)), t2i = ADD(IN(2, 1), IN(6, 1));
+        V t3r = SUB(IN(2, 0), IN(6, 0)), t3i = SUB(IN(2, 1), IN(6, 1));
+        e0r = ADD(t0r, t2r); e0i = ADD(t0i, t2i); e1r = ADD(t1r, t3i); e1i = SUB(t1i, t3r);
+        e2r = SUB(t0r, t2r); e2i = SUB(t0i, t2i); e3r = SUB(t1r, t3i); e3i = ADD(t1i, t3r);
+    }
+    {
+        V t0r = ADD(IN(1, 0), IN(5, 0)), t0i = ADD(IN(1, 1), IN(5, 1));
+        V t1r = SUB(IN(1, 0), IN(5, 0)), t1i = SUB(IN(1, 1), IN(5, 1));
+        V t2r = ADD(IN(3, 0), IN(7, 0)), t2i = ADD(IN(3, 1), IN(7, 1));
+        V t3r = SUB(IN(3, 0), IN(7, 0)), t3i = SUB(IN(3, 1), IN(7, 1));
+        q0r = ADD(t0r, t2r); q0i = ADD(t0i, t2i); q1r = ADD(t1r, t3i); q1i = SUB(t1i, t3r);
+        q2r = SUB(t0r, t2r); q2i = SUB(t0i, t2i); q3r = SUB(t1r, t3i); q3i = ADD(t1i, t3r);
+    }
+    /* w8 q1 = ((q1r + q1i) + i (q1i - q1r))/sqrt 2, w8^2 q2 = -i q2,
+       w8^3 q3 = ((q3i - q3r) - i (q3r + q3i))/sqrt 2 */
+    V o1r = MUL(r, ADD(q1r, q1i)), o1i = MUL(r, SUB(q1i, q1r));
+    V o3r = MUL(r, SUB(q3i, q3r)), o3i = MUL(r, ADD(q3r, q3i));
+    _mm512_store_ps((float *)a, ADD(e0r, q0r));
+    _mm512_store_ps((float *)(a + 1), ADD(e0i, q0i));
+    put(a, d, ADD(e1r, o1r), ADD(e1i, o1i), w, twiddled);
+    put(a, 2 * d, ADD(e2r, q2i), SUB(e2i, q2r), w + 2, twiddled);
+    put(a, 3 * d, ADD(e3r, o3r), SUB(e3i, o3i), w + 4, twiddled);
+    put(a, 4 * d, SUB(e0r, q0r), SUB(e0i, q0i), w + 6, twiddled);
+    put(a, 5 * d, SUB(e1r, o1r), SUB(e1i, o1i), w + 8, twiddled);
+    put(a, 6 * d, SUB(e2r, q2i), ADD(e2i, q2r), w + 10, twiddled);
+    put(a, 7 * d, SUB(e3r, o3r), ADD(e3i, o3i), w + 12, twiddled);
+}
+
 static void radix8(V *x, long length, const float *tw, int twiddled) {
     const long m = length / 8, d = 2 * m;
-    const V r = _mm512_set1_ps(0.70710678118654752440f);
-    for (long p = 0; p < m; p++) {
-        V *a = x + 2 * p;
-        const float *w = tw + 14 * p;
-        /* E, Q: the 4-point DFTs of the even and odd inputs. */
-        V e0r, e0i, e1r, e1i, e2r, e2i, e3r, e3i, q0r, q0i, q1r, q1i, q2r, q2i, q3r, q3i;
-        {
-            V t0r = ADD(LD(0), LD(4 * d)), t0i = ADD(LD(1), LD(4 * d + 1));
-            V t1r = SUB(LD(0), LD(4 * d)), t1i = SUB(LD(1), LD(4 * d + 1));
-            V t2r = ADD(LD(2 * d), LD(6 * d)), t2i = ADD(LD(2 * d + 1), LD(6 * d + 1));
-            V t3r = SUB(LD(2 * d), LD(6 * d)), t3i = SUB(LD(2 * d + 1), LD(6 * d + 1));
-            e0r = ADD(t0r, t2r); e0i = ADD(t0i, t2i); e1r = ADD(t1r, t3i); e1i = SUB(t1i, t3r);
-            e2r = SUB(t0r, t2r); e2i = SUB(t0i, t2i); e3r = SUB(t1r, t3i); e3i = ADD(t1i, t3r);
-        }
-        {
-            V t0r = ADD(LD(d), LD(5 * d)), t0i = ADD(LD(d + 1), LD(5 * d + 1));
-            V t1r = SUB(LD(d), LD(5 * d)), t1i = SUB(LD(d + 1), LD(5 * d + 1));
-            V t2r = ADD(LD(3 * d), LD(7 * d)), t2i = ADD(LD(3 * d + 1), LD(7 * d + 1));
-            V t3r = SUB(LD(3 * d), LD(7 * d)), t3i = SUB(LD(3 * d + 1), LD(7 * d + 1));
-            q0r = ADD(t0r, t2r); q0i = ADD(t0i, t2i); q1r = ADD(t1r, t3i); q1i = SUB(t1i, t3r);
-            q2r = SUB(t0r, t2r); q2i = SUB(t0i, t2i); q3r = SUB(t1r, t3i); q3i = ADD(t1i, t3r);
-        }
-        /* w8 q1 = ((q1r + q1i) + i (q1i - q1r))/sqrt 2, w8^2 q2 = -i q2,
-           w8^3 q3 = ((q3i - q3r) - i (q3r + q3i))/sqrt 2 */
-        V o1r = MUL(r, ADD(q1r, q1i)), o1i = MUL(r, SUB(q1i, q1r));
-        V o3r = MUL(r, SUB(q3i, q3r)), o3i = MUL(r, ADD(q3r, q3i));
-        _mm512_store_ps((float *)a, ADD(e0r, q0r));
-        _mm512_store_ps((float *)(a + 1), ADD(e0i, q0i));
-        put(a, d, ADD(e1r, o1r), ADD(e1i, o1i), w, twiddled);
-        put(a, 2 * d, ADD(e2r, q2i), SUB(e2i, q2r), w + 2, twiddled);
-        put(a, 3 * d, ADD(e3r, o3r), SUB(e3i, o3i), w + 4, twiddled);
-        put(a, 4 * d, SUB(e0r, q0r), SUB(e0i, q0i), w + 6, twiddled);
-        put(a, 5 * d, SUB(e1r, o1r), SUB(e1i, o1i), w + 8, twiddled);
-        put(a, 6 * d, SUB(e2r, q2i), ADD(e2i, q2r), w + 10, twiddled);
-        put(a, 7 * d, SUB(e3r, o3r), ADD(e3i, o3i), w + 12, twiddled);
-    }
+    for (long p = 0; p < m; p++) butterfly8(x + 2 * p, d, x + 2 * p, d, tw + 14 * p, twiddled);
 }
 
 static void radix4(V *x, long length, const float *tw, int twiddled) {
@@ -226,7 +234,7 @@ static void run(V *x, const long *stages, long count, long i, const float *tw) {
     for (long k = 0; k < radix; k++) run(x + 2 * k * m, stages, count, i + 1, tw);
 }
 
-void lk_lane_fft(float *z, const long *stages, long count, const float *twiddles) {
+static void lk_lane_fft(float *z, const long *stages, long count, const float *twiddles) {
     if (count > 0) run((V *)z, stages, count, 0, twiddles);
 }
 
@@ -245,7 +253,7 @@ static inline void bin(const V *z, long k, long h, const float *w, const long *p
     *im = _mm512_fmadd_ps(half, ei, ti);
 }
 
-void lk_lane_bins_store(const float *zf, long h, long m, long rows, const float *w, const long *position, float *dst) {
+static void lk_lane_bins_store(const float *zf, long h, long m, long rows, const float *w, const long *position, float *dst) {
     const V *z = (const V *)zf;
     const long row = 2 * m;
     long k = 0;
@@ -273,17 +281,146 @@ void lk_lane_bins_store(const float *zf, long h, long m, long rows, const float 
     }
 }
 
+/* ---- The whole transform, over a small pool of spinning workers ------------------------- */
+
+/* One call of lk_lane_rfft: the row groups are claimed one at a time, the caller's from the
+   front and the workers' from the back, so that each thread keeps to about the same rows
+   from call to call (and finds them in its own L2) while a late or descheduled worker only
+   leaves more groups to the others. */
+typedef struct {
+    const float *in;
+    float *out;
+    long n, batch, m, h, count;
+    const long *stages, *position;
+    const float *twiddles, *w;
+    /* The groups not yet claimed: front | back << 32, front ..< back. */
+    _Atomic unsigned long range;
+} Job;
+
+/* The next unclaimed group from the front or the back, or -1 when none is left. */
+static long claim(Job *job, int fromBack) {
+    unsigned long r = atomic_load(&job->range);
+    for (;;) {
+        const unsigned long front = r & 0xffffffffUL, back = r >> 32;
+        if (front >= back) return -1;
+        const unsigned long next = fromBack ? front | (back - 1) << 32 : (front + 1) | back << 32;
+        if (atomic_compare_exchange_weak(&job->range, &r, next)) return (long)(fromBack ? back - 1 : front);
+    }
+}
+
+/* A buffer of at least count floats for this thread's transforms, kept between calls. */
+static float *scratch(long count) {
+    static _Thread_local float *buffer = 0;
+    static _Thread_local long capacity = 0;
+    if (count > capacity) {
+        free(buffer);
+        buffer = aligned_alloc(64, (size_t)count * sizeof(float));
+        capacity = buffer ? count : 0;
+    }
+    return buffer;
+}
+
+static void transformGroups(Job *job, int fromBack) {
+    float *z = scratch(2 * job->h * 16);
+    if (!z) abort();
+    for (long g; (g = claim(job, fromBack)) >= 0;) {
+        const long row = g * 16, rows = job->batch - row < 16 ? job->batch - row : 16;
+        lk_lane_load(job->in + row * job->n, job->n, rows, job->h, z);
+        lk_lane_fft(z, job->stages, job->count, job->twiddles);
+        lk_lane_bins_store(z, job->h, job->m, rows, job->w, job->position, job->out + row * job->m * 2);
+    }
+}
+
+enum { maxWorkers = 7, open_ = 0, claimed = 1, closed = 2, finished = 3 };
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int workers;
+    _Atomic int sleepers;
+    _Atomic unsigned long generation;
+    _Atomic unsigned long state[maxWorkers]; /* generation * 4 + open_/claimed/closed/finished */
+    Job *_Atomic job;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+/* Caller-side lock: lk_lane_rfft calls from several threads take turns on the pool. */
+static pthread_mutex_t callers = PTHREAD_MUTEX_INITIALIZER;
+
+static void *worker(void *arg) {
+    const long i = (long)arg;
+    unsigned long seen = 0;
+    for (;;) {
+        unsigned long g = atomic_load(&pool.generation);
+        /* Spin for about 0.2 ms (at 2-3 GHz) before sleeping, as OpenMP runtimes do. */
+        const unsigned long long start = __rdtsc();
+        while (g == seen && __rdtsc() - start < 500000ULL) {
+            _mm_pause();
+            g = atomic_load(&pool.generation);
+        }
+        if (g == seen) {
+            pthread_mutex_lock(&pool.lock);
+            atomic_fetch_add(&pool.sleepers, 1);
+            while ((g = atomic_load(&pool.generation)) == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+            atomic_fetch_sub(&pool.sleepers, 1);
+            pthread_mutex_unlock(&pool.lock);
+        }
+        seen = g;
+        unsigned long expected = g * 4 + open_;
+        if (atomic_compare_exchange_strong(&pool.state[i], &expected, g * 4 + claimed)) {
+            transformGroups(atomic_load(&pool.job), 1);
+            atomic_store(&pool.state[i], g * 4 + finished);
+        }
+    }
+    return 0;
+}
+
+void lk_lane_rfft(const float *in, long n, long batch, long m, float *out, const long *stages, long count,
+                  const float *twiddles, const float *w, const long *position, long threads) {
+    Job job = {in, out, n, batch, m, n / 2, count, stages, position, twiddles, w, (unsigned long)((batch + 15) / 16) << 32};
+    long helpers = threads - 1;
+    if (helpers > maxWorkers) helpers = maxWorkers;
+    if (helpers > (batch + 15) / 16 - 1) helpers = (batch + 15) / 16 - 1;
+    if (helpers <= 0) {
+        transformGroups(&job, 0);
+        return;
+    }
+    pthread_mutex_lock(&callers);
+    pthread_mutex_lock(&pool.lock);
+    while (pool.workers < helpers) {
+        pthread_t t;
+        if (pthread_create(&t, 0, worker, (void *)(long)pool.workers) != 0) break;
+        pthread_detach(t);
+        pool.workers++;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    if (helpers > pool.workers) helpers = pool.workers;
+    const unsigned long g = atomic_load(&pool.generation) + 1;
+    atomic_store(&pool.job, &job);
+    for (long i = 0; i < pool.workers; i++) atomic_store(&pool.state[i], g * 4 + (i < helpers ? open_ : closed));
+    atomic_store(&pool.generation, g);
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }
+    transformGroups(&job, 0);
+    /* A worker that has not claimed its share by now is shut out; one that has is finishing
+       its last group. */
+    for (long i = 0; i < helpers; i++) {
+        unsigned long expected = g * 4 + open_;
+        if (atomic_compare_exchange_strong(&pool.state[i], &expected, g * 4 + closed)) continue;
+        while (atomic_load(&pool.state[i]) != g * 4 + finished) _mm_pause();
+    }
+    pthread_mutex_unlock(&callers);
+}
+
 #else
 
 int lk_lane_kernels(void) { return 0; }
-void lk_lane_load(const float *src, long n, long rows, long h, float *z) {
-    (void)src; (void)n; (void)rows; (void)h; (void)z;
-}
-void lk_lane_fft(float *z, const long *stages, long count, const float *twiddles) {
-    (void)z; (void)stages; (void)count; (void)twiddles;
-}
-void lk_lane_bins_store(const float *z, long h, long m, long rows, const float *w, const long *position, float *dst) {
-    (void)z; (void)h; (void)m; (void)rows; (void)w; (void)position; (void)dst;
+void lk_lane_rfft(const float *in, long n, long batch, long m, float *out, const long *stages, long count,
+                  const float *twiddles, const float *w, const long *position, long threads) {
+    (void)in; (void)n; (void)batch; (void)m; (void)out; (void)stages; (void)count; (void)twiddles; (void)w;
+    (void)position; (void)threads;
 }
 
 #endif

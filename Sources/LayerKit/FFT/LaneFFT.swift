@@ -359,17 +359,29 @@ extension Tensor {
     /// default 4096) rather than FFTW's c2c.
     static let laneFFTLimit = environmentString("LAYERKIT_FFT_LANES").flatMap { Int($0) } ?? 4096
 
+    /// The largest half-length `h` above ``laneFFTLimit`` that still takes the lane FFT when
+    /// every thread gets a row group of its own (tuning knob: `LAYERKIT_FFT_LANES_LARGE`,
+    /// default 32768, whose scratch buffer is 4 MB per thread).
+    static let laneFFTLargeLimit = environmentString("LAYERKIT_FFT_LANES_LARGE").flatMap { Int($0) } ?? 32768
+
     /// Whether ``rfftLanes(bins:)`` is the path for this float32 tensor of even length `n`:
-    /// only in builds for AVX-512F and FMA (``laneSIMD``).
+    /// only in builds for AVX-512F and FMA (``laneSIMD``). Up to ``laneFFTLimit`` always; up
+    /// to ``laneFFTLargeLimit`` with the AVX-512 kernels when there are at least as many row
+    /// groups as threads (a group is not split, and FFTW's threads win over one lane FFT).
     static func usesLaneFFT(n: Int, batch: Int) -> Bool {
         let h = n / 2
-        return laneSIMD && h >= 8 && h <= laneFFTLimit && batch >= laneCount / 2 && LaneFFTPlan.radices(h) != nil
+        guard laneSIMD && laneFFTLimit > 0 && h >= 8 && batch >= laneCount / 2 && LaneFFTPlan.radices(h) != nil else {
+            return false
+        }
+        if h <= laneFFTLimit { return true }
+        return laneKernels && h <= laneFFTLargeLimit && (batch + laneCount - 1) / laneCount >= Parallelism.threadCount
     }
 
     /// ``rfftHalfLength(bins:)`` for float32 on ``LaneFFTPlan``: rows go 16 at a time through
     /// the lane FFT of `n/2` points, the butterflies and a transposition into the output, on
     /// the AVX-512 kernels when `kernels` (and the build has them), else on the Swift code.
-    final func rfftLanes(bins m: Int, kernels: Bool = laneKernels) -> Tensor {
+    /// `threads` overrides the kernels' thread count (tests).
+    final func rfftLanes(bins m: Int, kernels: Bool = laneKernels, threads: Int? = nil) -> Tensor {
         let n = shape[rank - 1], h = n / 2, batch = count / n
         guard dtype == .float32, n % 2 == 0, let plan = LaneFFTCache.plan(h: h) else {
             opError("rfft", "the lane FFT takes float32 rows of an even length with factors 2, 3 and 5, got \(dtype) \(shape)")
@@ -379,30 +391,35 @@ extension Tensor {
         let input = UnsafePointer(storage.raw.assumingMemoryBound(to: Float.self))
         let output = out.storage.raw.assumingMemoryBound(to: Float.self)
         let groups = (batch + laneCount - 1) / laneCount
-        parallelChunks(groups, align: 1, unitCost: laneCount * n, grain: Tensor.halfLengthSplit) { lo, hi in
-            // Per thread: a buffer of h elements (two vectors each) and 16 vectors for eight bins.
-            let scratch = Storage(dtype: .float32, count: (2 * h + 16) * laneCount)
-            let z = scratch.raw.assumingMemoryBound(to: Lanes.self), bins = z + 2 * h
-            let zf = scratch.raw.assumingMemoryBound(to: Float.self)
+        if kernels {
+            // The groups over the caller and CLaneFFT's own workers, which spin between calls
+            // (GCD's concurrentPerform often runs a 2 × 50 µs job serially here).
+            let threads = threads ?? (batch * n >= Tensor.halfLengthSplit ? Swift.min(Parallelism.threadCount, groups) : 1)
             plan.binTwiddles.withUnsafeBufferPointer { w in
             plan.position.withUnsafeBufferPointer { position in
             plan.twiddles.withUnsafeBufferPointer { tw in
             plan.stageTable.withUnsafeBufferPointer { st in
+                lk_lane_rfft(input, n, batch, m, output, st.baseAddress!, plan.stages.count, tw.baseAddress!,
+                             w.baseAddress!, position.baseAddress!, threads)
+            }
+            }
+            }
+            }
+            return out
+        }
+        parallelChunks(groups, align: 1, unitCost: laneCount * n, grain: Tensor.halfLengthSplit) { lo, hi in
+            // Per thread: a buffer of h elements (two vectors each) and 16 vectors for eight bins.
+            let scratch = Storage(dtype: .float32, count: (2 * h + 16) * laneCount)
+            let z = scratch.raw.assumingMemoryBound(to: Lanes.self), bins = z + 2 * h
+            plan.binTwiddles.withUnsafeBufferPointer { w in
+            plan.position.withUnsafeBufferPointer { position in
                 for g in lo..<hi {
                     let row = g * laneCount, rows = Swift.min(laneCount, batch - row)
-                    if kernels {
-                        lk_lane_load(input + row * n, n, rows, h, zf)
-                        lk_lane_fft(zf, st.baseAddress!, plan.stages.count, tw.baseAddress!)
-                        lk_lane_bins_store(zf, h, m, rows, w.baseAddress!, position.baseAddress!, output + row * m * 2)
-                        continue
-                    }
                     laneLoad(input + row * n, rowLength: n, rows: rows, h: h, into: z)
                     plan.execute(z)
                     laneBinsStore(z, h: h, bins: m, rows: rows, twiddles: w.baseAddress!, position: position.baseAddress!,
                                   scratch: bins, into: output + row * m * 2)
                 }
-            }
-            }
             }
             }
             withExtendedLifetime(scratch) {}
