@@ -308,21 +308,42 @@ static long claim(Job *job, int fromBack) {
     }
 }
 
-/* A buffer of at least count floats for this thread's transforms, kept between calls. */
+/* A buffer of at least count floats for this thread's transforms, kept between calls (up to
+   4 MB at h = 32768) and freed when the thread exits. */
+typedef struct {
+    float *data;
+    long capacity;
+} Scratch;
+
+static pthread_key_t scratchKey;
+static pthread_once_t scratchOnce = PTHREAD_ONCE_INIT;
+
+static void freeScratch(void *p) {
+    Scratch *s = p;
+    free(s->data);
+    free(s);
+}
+
+static void makeScratchKey(void) { pthread_key_create(&scratchKey, freeScratch); }
+
 static float *scratch(long count) {
-    static _Thread_local float *buffer = 0;
-    static _Thread_local long capacity = 0;
-    if (count > capacity) {
-        free(buffer);
-        buffer = aligned_alloc(64, (size_t)count * sizeof(float));
-        capacity = buffer ? count : 0;
+    pthread_once(&scratchOnce, makeScratchKey);
+    Scratch *s = pthread_getspecific(scratchKey);
+    if (!s) {
+        s = calloc(1, sizeof(Scratch));
+        if (!s || pthread_setspecific(scratchKey, s) != 0) abort();
     }
-    return buffer;
+    if (count > s->capacity) {
+        free(s->data);
+        s->data = aligned_alloc(64, (size_t)count * sizeof(float));
+        if (!s->data) abort();
+        s->capacity = count;
+    }
+    return s->data;
 }
 
 static void transformGroups(Job *job, int fromBack) {
     float *z = scratch(2 * job->h * 16);
-    if (!z) abort();
     for (long g; (g = claim(job, fromBack)) >= 0;) {
         const long row = g * 16, rows = job->batch - row < 16 ? job->batch - row : 16;
         lk_lane_load(job->in + row * job->n, job->n, rows, job->h, z);
