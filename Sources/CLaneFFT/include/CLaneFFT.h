@@ -13,7 +13,7 @@ int lk_lane_kernels(void);
 
 /* Bins 0 ..< m (m <= h + 1) of the real DFT of each of batch rows of in (n = 2h floats each),
    written as m (re, im) float pairs per row to out, over up to threads threads (the caller
-   and threads - 1 pool workers, which spin for about 0.2 ms after a call and then sleep).
+   and threads - 1 pool workers, which spin for about 50 µs after a call and then sleep).
    Per group of 16 rows: a transposition into lane layout, the lane FFT of h points (stages[3i
    ..< 3i + 3] = radix, block length and offset into twiddles, for count stages of radix 8,
    4, 2, 3 or 5; the result digit-reversed), then the real transform's butterflies (w[2k],
