@@ -3,6 +3,7 @@
 #if defined(__AVX512F__) && defined(__FMA__)
 #include <immintrin.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -374,10 +375,15 @@ static void *worker(void *arg) {
         unsigned long g = atomic_load(&pool.generation);
         /* Spin for about 50 µs (100k ticks of a 2-3 GHz TSC) before sleeping, as OpenMP
            runtimes do: enough for back-to-back calls, short enough to leave the core to the
-           next op's threads. */
+           next op's threads. After the first ~10 µs the spin yields, so that on a core shared
+           with the caller (another process holding the other one) it does not slow the caller. */
         const unsigned long long start = __rdtsc();
-        while (g == seen && __rdtsc() - start < 100000ULL) {
-            _mm_pause();
+        for (unsigned long long t = 0; g == seen && t < 100000ULL; t = __rdtsc() - start) {
+            if (t < 20000ULL) {
+                _mm_pause();
+            } else {
+                sched_yield();
+            }
             g = atomic_load(&pool.generation);
         }
         if (g == seen) {
