@@ -28,10 +28,12 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // The lane FFT's AVX-512 kernels (empty in builds without AVX-512F and FMA).
+        .target(name: "CLaneFFT"),
         .target(
             name: "LayerKit",
             dependencies: [
-                "CFFTW", "CBLAS",
+                "CFFTW", "CBLAS", "CLaneFFT",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),

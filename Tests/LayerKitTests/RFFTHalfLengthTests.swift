@@ -94,10 +94,28 @@ extension FFTTests {
     func laneFFTMatchesFFTW(rows: Int, n: Int, bins: Int) {
         let x = Tensor.randn([rows, n], dtype: .float64, generator: Generator(seed: UInt64(7 * n + bins)))
         let want = x.rfft().narrow(axis: -2, start: 0, length: bins)
-        let got = x.float().rfftLanes(bins: bins)
-        #expect(got.shape == want.shape)
         let tol = 2e-6 * Double(n).squareRoot() * Foundation.log2(Double(n))
-        #expect(allClose(got.double(), want, rtol: tol, atol: tol), "max diff \(maxDiff(got.double(), want))")
+        // The Swift code, then the AVX-512 kernels (the Swift code again in builds without them).
+        for kernels in [false, true] {
+            let got = x.float().rfftLanes(bins: bins, kernels: kernels)
+            #expect(got.shape == want.shape)
+            #expect(allClose(got.double(), want, rtol: tol, atol: tol), "kernels \(kernels): max diff \(maxDiff(got.double(), want))")
+        }
+    }
+
+    @Test("The lane FFT's kernels give the same bits on 1, 2 and 3 threads, and match FFTW for the long rows they take",
+          arguments: [(100, 1024, 512), (37, 4096, 2049), (16, 65536, 32768), (64, 250, 125)])
+    func laneFFTThreads(rows: Int, n: Int, bins: Int) {
+        let x = Tensor.randn([rows, n], dtype: .float64, generator: Generator(seed: UInt64(n + rows)))
+        let want = x.rfft().narrow(axis: -2, start: 0, length: bins)
+        let one = x.float().rfftLanes(bins: bins, threads: 1)
+        let tol = 2e-6 * Double(n).squareRoot() * Foundation.log2(Double(n))
+        #expect(allClose(one.double(), want, rtol: tol, atol: tol), "max diff \(maxDiff(one.double(), want))")
+        for threads in [2, 3] {
+            // Each row group is transformed by one thread, whichever it is: the same operations.
+            let got = x.float().rfftLanes(bins: bins, threads: threads)
+            #expect(maxDiff(got, one) == 0, "\(threads) threads")
+        }
     }
 
     @Test("A float32 rfft(bins:) whose shape takes the lane FFT keeps its backward", arguments: [(40, 100, 50), (20, 1024, 512)])

@@ -1,4 +1,5 @@
 import CFFTW
+import CLaneFFT
 import Synchronization
 
 // A batched complex FFT vectorised across rows, for the half-length transform inside the
@@ -39,6 +40,8 @@ final class LaneFFTPlan: Sendable {
 
     let h: Int
     let stages: [Stage]
+    /// ``stages`` as (radix, length, offset) triples, the form the AVX-512 kernels take.
+    let stageTable: [Int]
     /// `w_len^{p·k}` for every stage, `p`, and `k = 1 ..< radix`, as (re, im) float pairs.
     let twiddles: [Float]
     /// `e^{−2πik/n}/2` for `k = 0…h` (n = 2h), as (re, im) pairs: the real transform's butterflies.
@@ -74,6 +77,7 @@ final class LaneFFTPlan: Sendable {
             length = m
         }
         self.stages = stages
+        stageTable = stages.flatMap { [$0.radix, $0.length, $0.offset] }
         twiddles = tw
         binTwiddles = (0...h).flatMap { k -> [Float] in
             let angle = Double.pi * Double(k) / Double(h)
@@ -136,6 +140,11 @@ enum LaneFFTCache {
 /// `addingProduct` one instruction. Without them the lane FFT is slower than FFTW (AVX2: about
 /// 2.5×) and `addingProduct` a library call, so it is not used.
 let laneSIMD = LAYERKIT_LANE_SIMD != 0
+
+/// Whether the lane FFT runs on the AVX-512 kernels of the `CLaneFFT` target (built with
+/// AVX-512F and FMA, like ``laneSIMD``) rather than on the Swift code below, which the compiler
+/// lowers to AVX-512 less well (the transpositions and butterflies take about twice as long).
+let laneKernels = laneSIMD && lk_lane_kernels() != 0
 
 extension SIMD16 where Scalar == Float {
     /// `self + a·b`: fused with FMA hardware, a multiply and an add without it.
@@ -350,24 +359,54 @@ extension Tensor {
     /// default 4096) rather than FFTW's c2c.
     static let laneFFTLimit = environmentString("LAYERKIT_FFT_LANES").flatMap { Int($0) } ?? 4096
 
+    /// The largest half-length `h` above ``laneFFTLimit`` that still takes the lane FFT when
+    /// every thread gets a row group of its own (tuning knob: `LAYERKIT_FFT_LANES_LARGE`,
+    /// default 32768, whose scratch buffer is 4 MB per thread).
+    static let laneFFTLargeLimit = environmentString("LAYERKIT_FFT_LANES_LARGE").flatMap { Int($0) } ?? 32768
+
     /// Whether ``rfftLanes(bins:)`` is the path for this float32 tensor of even length `n`:
-    /// only in builds for AVX-512F and FMA (``laneSIMD``).
+    /// only in builds for AVX-512F and FMA (``laneSIMD``). Up to ``laneFFTLimit`` always; up
+    /// to ``laneFFTLargeLimit`` with the AVX-512 kernels when there are at least as many row
+    /// groups as threads (a group is not split, and FFTW's threads win over one lane FFT).
     static func usesLaneFFT(n: Int, batch: Int) -> Bool {
         let h = n / 2
-        return laneSIMD && h >= 8 && h <= laneFFTLimit && batch >= laneCount / 2 && LaneFFTPlan.radices(h) != nil
+        guard laneSIMD && laneFFTLimit > 0 && h >= 8 && batch >= laneCount / 2 && LaneFFTPlan.radices(h) != nil else {
+            return false
+        }
+        if h <= laneFFTLimit { return true }
+        return laneKernels && h <= laneFFTLargeLimit && (batch + laneCount - 1) / laneCount >= Parallelism.threadCount
     }
 
     /// ``rfftHalfLength(bins:)`` for float32 on ``LaneFFTPlan``: rows go 16 at a time through
-    /// the lane FFT of `n/2` points, the butterflies and a transposition into the output.
-    final func rfftLanes(bins m: Int) -> Tensor {
+    /// the lane FFT of `n/2` points, the butterflies and a transposition into the output, on
+    /// the AVX-512 kernels when `kernels` (and the build has them), else on the Swift code.
+    /// `threads` overrides the kernels' thread count (tests).
+    final func rfftLanes(bins m: Int, kernels: Bool = laneKernels, threads: Int? = nil) -> Tensor {
         let n = shape[rank - 1], h = n / 2, batch = count / n
         guard dtype == .float32, n % 2 == 0, let plan = LaneFFTCache.plan(h: h) else {
             opError("rfft", "the lane FFT takes float32 rows of an even length with factors 2, 3 and 5, got \(dtype) \(shape)")
         }
+        let kernels = kernels && laneKernels
         let out = Tensor(storage: Storage(dtype: dtype, count: batch * m * 2), shape: shape.dropLast() + [m, 2])
         let input = UnsafePointer(storage.raw.assumingMemoryBound(to: Float.self))
         let output = out.storage.raw.assumingMemoryBound(to: Float.self)
         let groups = (batch + laneCount - 1) / laneCount
+        if kernels {
+            // The groups over the caller and CLaneFFT's own workers, which spin between calls
+            // (GCD's concurrentPerform often runs a 2 × 50 µs job serially here).
+            let threads = threads ?? (batch * n >= Tensor.halfLengthSplit ? Swift.min(Parallelism.threadCount, groups) : 1)
+            plan.binTwiddles.withUnsafeBufferPointer { w in
+            plan.position.withUnsafeBufferPointer { position in
+            plan.twiddles.withUnsafeBufferPointer { tw in
+            plan.stageTable.withUnsafeBufferPointer { st in
+                lk_lane_rfft(input, n, batch, m, output, st.baseAddress!, plan.stages.count, tw.baseAddress!,
+                             w.baseAddress!, position.baseAddress!, threads)
+            }
+            }
+            }
+            }
+            return out
+        }
         parallelChunks(groups, align: 1, unitCost: laneCount * n, grain: Tensor.halfLengthSplit) { lo, hi in
             // Per thread: a buffer of h elements (two vectors each) and 16 vectors for eight bins.
             let scratch = Storage(dtype: .float32, count: (2 * h + 16) * laneCount)
