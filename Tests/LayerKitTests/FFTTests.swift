@@ -53,6 +53,21 @@ struct FFTTests {
         }
     }
 
+    @Test("Integer and bool input is promoted to float32, as torch.fft.rfft and irfft do")
+    func integerInputPromotes() {
+        // torch.view_as_real(torch.fft.rfft(torch.tensor([0, 1, 2, 3]))) — a complex64 result.
+        let small = Tensor([0, 1, 2, 3] as [Int]).rfft()
+        #expect(small.dtype == .float32 && small.shape == [3, 2] && small.floats() == [6, 0, -2, 2, -2, 0])
+        let values = (0..<2 * 300).map { ($0 * 37) % 11 - 5 }
+        for dtype in [DType.int64, .int32, .uint8, .bool] {
+            let x = Tensor(values, shape: [2, 300], dtype: dtype), f = x.to(.float32)
+            #expect(x.rfft().dtype == .float32 && x.rfft().floats() == f.rfft().floats(), "rfft \(dtype)")
+            #expect(x.rfft(bins: 150).floats() == f.rfft(bins: 150).floats(), "rfft(bins:) \(dtype)")
+            let z = Tensor(values, shape: [2, 150, 2], dtype: dtype)
+            #expect(z.irfft(n: 299).dtype == .float32 && z.irfft(n: 299).floats() == z.to(.float32).irfft(n: 299).floats(), "irfft \(dtype)")
+        }
+    }
+
     @Test("The rfft of [0, 1, 2, 3], and the gradient of the sum of its real parts is [3, 0, 1, 0]",
           arguments: [DType.float64, .float32])
     func adjointExample(dtype: DType) {

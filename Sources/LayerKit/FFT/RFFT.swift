@@ -19,11 +19,13 @@
 extension Tensor {
     /// The one-sided discrete Fourier transform of the last axis (`torch.fft.rfft`),
     /// unnormalised, as a real tensor of shape `[..., n/2 + 1, 2]` holding (real, imaginary)
-    /// pairs — the layout of `torch.view_as_real(torch.fft.rfft(x))`.
+    /// pairs — the layout of `torch.view_as_real(torch.fft.rfft(x))`. Integer and bool input
+    /// is promoted to float32 first, as PyTorch's.
     ///
     ///     Tensor([0, 1, 2, 3]).rfft()   // [[6, 0], [-2, 2], [-2, 0]]
     public final func rfft() -> Tensor {
         if rank == 0 { opError("rfft", "expected a tensor with at least one dimension, got a 0-d tensor") }
+        if !dtype.isFloatingPoint { return to(.float32).rfft() }
         let n = shape[rank - 1]
         if n < 1 { opError("rfft", "Invalid number of data points (\(n)) specified (shape \(shape))") }
         let bins = n / 2 + 1, batch = count / n
@@ -51,6 +53,7 @@ extension Tensor {
         guard rank >= 2, shape[rank - 1] == 2 else {
             opError("irfft", "expected a real view of a complex tensor with shape [..., m, 2] (real, imaginary), got shape \(shape)")
         }
+        if !dtype.isFloatingPoint { return to(.float32).irfft(n: n) }
         let m = shape[rank - 2]
         let n = n ?? 2 * (m - 1)
         if n < 1 || m < 1 { opError("irfft", "Invalid number of data points (\(n)) specified (input shape \(shape))") }
@@ -85,6 +88,7 @@ extension Tensor {
     ///     x.rfft(bins: x.size(-1) / 2)    // the leading half of the spectrum
     public final func rfft(bins: Int) -> Tensor {
         if rank == 0 { opError("rfft", "expected a tensor with at least one dimension, got a 0-d tensor") }
+        if !dtype.isFloatingPoint { return to(.float32).rfft(bins: bins) }
         let n = shape[rank - 1]
         if n < 1 { opError("rfft", "Invalid number of data points (\(n)) specified (shape \(shape))") }
         let half = n / 2 + 1
