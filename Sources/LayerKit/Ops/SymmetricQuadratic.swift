@@ -10,18 +10,22 @@ import Dispatch
 // Backward, with g = ∂L/∂y:
 //     ∂L/∂W_ijk = ∂L/∂W_jik = D_p(i,j),k with D = Oᵀ·g  (one [P, B]·[B, K] GEMM, mirrored);
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
-// S is built once per call and shared by the forward and the input gradient; when no
-// gradient is needed it is folded block by block, each block consumed by its GEMM from cache.
+// S depends only on W: it is built once per change of W's contents and kept with W's buffer
+// (``Storage/derived(_:make:)``, dropped by any write access to that buffer: an optimiser step,
+// `copy(from:)`, `fill`, in-place arithmetic, loading a state dict, gradCheck's perturbations),
+// and shared by the forward and the input gradient. A forward then costs the packing of O and
+// one GEMM.
 
 extension Tensor {
     /// The quadratic form `y[b, k] = Σ_ij weight[i, j, k] · self[b, i] · self[b, j]`
     /// (`torch.einsum("bi,ijk,bj->bk", x, W, x)`) for `self` of shape `[B, I]` and `weight`
     /// of shape `[I, I, K]`, differentiable in both.
     ///
-    /// It runs over the `I(I+1)/2` pairs `i ≤ j` only: the weight is folded once per call
-    /// into `W_ij + W_ji` and the outer product is packed, so the product costs half the
-    /// flops of the full `[B, I²]·[I², K]` one. The weight keeps PyTorch's `[I, I, K]`
-    /// layout and its gradient is symmetric in `(i, j)`, as the einsum's is.
+    /// It runs over the `I(I+1)/2` pairs `i ≤ j` only: the weight is folded into
+    /// `W_ij + W_ji` and the outer product is packed, so the product costs half the flops of
+    /// the full `[B, I²]·[I², K]` one. The folded weight (`I(I+1)/2 × K` elements) is kept
+    /// with the weight's buffer and reused until that buffer is written to. The weight keeps
+    /// PyTorch's `[I, I, K]` layout and its gradient is symmetric in `(i, j)`, as the einsum's is.
     ///
     ///     let y = x.quadraticForm(w)     // [B, I] with [I, I, K] → [B, K]
     public final func quadraticForm(_ weight: Tensor) -> Tensor {
@@ -30,41 +34,26 @@ extension Tensor {
         }
         let dtype = DType.promoted(self.dtype, weight.dtype)
         if self.dtype != dtype || weight.dtype != dtype { return to(dtype).quadraticForm(weight.to(dtype)) }
-        let (b, i, k) = (shape[0], shape[1], weight.shape[2])
-        let p = i * (i + 1) / 2
-        let x = storage, w = weight.storage
-        let packedOuter = Storage(dtype: dtype, count: Swift.max(b * p, 1))
-        let out = Tensor(storage: Storage(dtype: dtype, count: b * k), shape: [b, k])
-        guard Tensor.needsGrad(self, weight) else {
-            // No backward to share the folded weight with: fold it block by block, each block
-            // used by its GEMM while it is still in cache.
-            switch dtype {
-            case .float32: QuadraticForm<Float>(b: b, i: i, k: k).forwardBlocked(x, w, packedOuter, out.storage)
-            case .float64: QuadraticForm<Double>(b: b, i: i, k: k).forwardBlocked(x, w, packedOuter, out.storage)
-            default: notImplemented("quadraticForm", dtype)
-            }
-            return out
-        }
-        let packedWeight = Storage(dtype: dtype, count: Swift.max(p * k, 1))
         switch dtype {
-        case .float32: QuadraticForm<Float>(b: b, i: i, k: k).forward(x, w, packedWeight, packedOuter, out.storage)
-        case .float64: QuadraticForm<Double>(b: b, i: i, k: k).forward(x, w, packedWeight, packedOuter, out.storage)
+        case .float32: return quadraticForm(weight, QuadraticForm<Float>(b: shape[0], i: shape[1], k: weight.shape[2]))
+        case .float64: return quadraticForm(weight, QuadraticForm<Double>(b: shape[0], i: shape[1], k: weight.shape[2]))
         default: notImplemented("quadraticForm", dtype)
         }
+    }
+
+    private final func quadraticForm<T: TensorScalar>(_ weight: Tensor, _ q: QuadraticForm<T>) -> Tensor {
+        let x = storage, folded = q.foldedWeight(weight.storage)
+        let packedOuter = Storage(dtype: T.dtype, count: Swift.max(q.b * q.p, 1))
+        let out = Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.k), shape: [q.b, q.k])
+        q.packOuter(x, packedOuter)
+        q.forward(packedOuter, folded, out.storage)
+        guard Tensor.needsGrad(self, weight) else { return out }
         let needX = requiresGrad, needW = weight.requiresGrad, xShape = shape, wShape = weight.shape
         out.record("QuadraticFormBackward0", self, weight) { g in
-            let g = g.dtype == dtype ? g : g.to(dtype)
-            let dx = needX ? Tensor(storage: Storage(dtype: dtype, count: b * i), shape: xShape) : nil
-            let dw = needW ? Tensor(storage: Storage(dtype: dtype, count: i * i * k), shape: wShape) : nil
-            switch dtype {
-            case .float32:
-                QuadraticForm<Float>(b: b, i: i, k: k).backward(
-                    g.storage, x, packedWeight, packedOuter, dx: dx?.storage, dw: dw?.storage)
-            case .float64:
-                QuadraticForm<Double>(b: b, i: i, k: k).backward(
-                    g.storage, x, packedWeight, packedOuter, dx: dx?.storage, dw: dw?.storage)
-            default: notImplemented("quadraticForm", dtype)
-            }
+            let g = g.dtype == T.dtype ? g : g.to(T.dtype)
+            let dx = needX ? Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.i), shape: xShape) : nil
+            let dw = needW ? Tensor(storage: Storage(dtype: T.dtype, count: q.i * q.i * q.k), shape: wShape) : nil
+            q.backward(g.storage, x, folded, packedOuter, dx: dx?.storage, dw: dw?.storage)
             return [dx, dw]
         }
         return out
@@ -104,7 +93,7 @@ struct QuadraticForm<T: TensorScalar> {
     /// Writes row r of the folded weight's upper triangle, `S[p(r, c), :] = W[r, c, :] +
     /// W[c, r, :]` for `c > r` and `W[r, r, :]` for `c = r`, to `dst` (`i − r` rows of `k`).
     @inline(__always)
-    func foldRow(_ r: Int, _ wp: UnsafeMutablePointer<T>, into dst: UnsafeMutablePointer<T>) {
+    func foldRow(_ r: Int, _ wp: UnsafePointer<T>, into dst: UnsafeMutablePointer<T>) {
         let diag = wp + (r &* i &+ r) &* k
         for t in 0..<k { dst[t] = diag[t] }
         for c in (r + 1)..<Swift.max(r + 1, i) {
@@ -113,48 +102,28 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
-    /// `out = O · S` with `S` and `O` built into `packedWeight` and `packedOuter`.
-    func forward(_ x: Storage, _ w: Storage, _ packedWeight: Storage, _ packedOuter: Storage, _ out: Storage) {
-        let k = k, b = b, p = p
-        let wp = w.pointer(T.self), sp = packedWeight.pointer(T.self), op = packedOuter.pointer(T.self)
-        forEachTriangleRow(minWork: 1 << 15) { r, first in foldRow(r, wp, into: sp + first &* k) }
-        packOuter(x, packedOuter)
-        if b * k == 0 { return }
-        if p == 0 { out.raw.initializeMemory(as: UInt8.self, repeating: 0, count: b * k * MemoryLayout<T>.size); return }
-        T.gemm(transA: false, transB: false, m: b, n: k, k: p, alpha: 1, a: op, lda: p, b: sp, ldb: k,
-               beta: 0, c: out.pointer(T.self), ldc: k)
+    /// The folded weight `S` (`p × k`) of `w`, kept with `w`'s buffer until it is written to.
+    func foldedWeight(_ w: Storage) -> Storage {
+        w.derived(DerivedKey("quadraticForm.fold", [i, k])) { w in
+            let folded = Storage(dtype: T.dtype, count: Swift.max(p &* k, 1))
+            let wp = w.readPointer(T.self), sp = folded.pointer(T.self), k = k
+            forEachTriangleRow(minWork: 1 << 15) { r, first in foldRow(r, wp, into: sp + first &* k) }
+            return folded
+        }
     }
 
-    /// ``forward(_:_:_:_:_:)`` without keeping the folded weight: it is folded a block of
-    /// triangle rows at a time (about 256 KB) into a scratch buffer, and each block's GEMM
-    /// accumulates into `out` while the block is still in L2.
-    func forwardBlocked(_ x: Storage, _ w: Storage, _ packedOuter: Storage, _ out: Storage) {
-        let i = i, k = k, b = b, p = p
-        packOuter(x, packedOuter)
+    /// `out = O · S` for the packed outer product `O` and the folded weight `S`.
+    func forward(_ packedOuter: Storage, _ folded: Storage, _ out: Storage) {
         if b * k == 0 { return }
-        if p == 0 { out.raw.initializeMemory(as: UInt8.self, repeating: 0, count: b * k * MemoryLayout<T>.size); return }
-        let wp = w.pointer(T.self), op = packedOuter.pointer(T.self), yp = out.pointer(T.self)
-        let target = Swift.max(i, (256 << 10) / Swift.max(1, k * MemoryLayout<T>.size))
-        let block = Storage(dtype: T.dtype, count: (target + i) * k), bp = block.pointer(T.self)
-        var r0 = 0
-        while r0 < i {
-            var r1 = r0, pairs = 0
-            while r1 < i && (pairs == 0 || pairs + (i - r1) <= target) { pairs += i - r1; r1 += 1 }
-            let start = rowStart(r0), rows = r1 - r0
-            parallelChunks(rows, align: 1, unitCost: pairs / rows * k, grain: 1 << 15) { lo, hi in
-                for r in (r0 + lo)..<(r0 + hi) { foldRow(r, wp, into: bp + (rowStart(r) - start) &* k) }
-            }
-            T.gemm(transA: false, transB: false, m: b, n: k, k: pairs, alpha: 1, a: op + start, lda: p, b: bp, ldb: k,
-                   beta: r0 == 0 ? 0 : 1, c: yp, ldc: k)
-            r0 = r1
-        }
-        withExtendedLifetime(block) {}
+        if p == 0 { out.zero(); return }
+        T.gemm(transA: false, transB: false, m: b, n: k, k: p, alpha: 1, a: packedOuter.readPointer(T.self), lda: p,
+               b: folded.readPointer(T.self), ldb: k, beta: 0, c: out.pointer(T.self), ldc: k)
     }
 
     /// The packed outer product: row b of `packedOuter` holds `x_r x_c` for `r ≤ c`.
     func packOuter(_ x: Storage, _ packedOuter: Storage) {
         let i = i, b = b, p = p
-        let xp = x.pointer(T.self), op = packedOuter.pointer(T.self)
+        let xp = x.readPointer(T.self), op = packedOuter.pointer(T.self)
         // Each row of pairs is a scaled copy of x[r...].
         parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
             for row in lo..<hi {
@@ -171,14 +140,14 @@ struct QuadraticForm<T: TensorScalar> {
 
     /// The gradients for `g = ∂L/∂y`: `dx` (when given) through `M = g·Sᵀ`, `dw` (when
     /// given) as `D = Oᵀ·g` mirrored onto both triangles.
-    func backward(_ g: Storage, _ x: Storage, _ packedWeight: Storage, _ packedOuter: Storage, dx: Storage?, dw: Storage?) {
+    func backward(_ g: Storage, _ x: Storage, _ folded: Storage, _ packedOuter: Storage, dx: Storage?, dw: Storage?) {
         let i = i, k = k, b = b, p = p
-        let gp = g.pointer(T.self), xp = x.pointer(T.self)
+        let gp = g.readPointer(T.self), xp = x.readPointer(T.self)
         if let dw {
             let wp = dw.pointer(T.self)
             if p * k > 0 && b > 0 {
                 let d = Storage(dtype: T.dtype, count: p * k), dp = d.pointer(T.self)
-                T.gemm(transA: true, transB: false, m: p, n: k, k: b, alpha: 1, a: packedOuter.pointer(T.self), lda: p,
+                T.gemm(transA: true, transB: false, m: p, n: k, k: b, alpha: 1, a: packedOuter.readPointer(T.self), lda: p,
                        b: gp, ldb: k, beta: 0, c: dp, ldc: k)
                 forEachTriangleRow(minWork: 1 << 15) { r, first in
                     for c in r..<i {
@@ -190,18 +159,18 @@ struct QuadraticForm<T: TensorScalar> {
                 }
                 withExtendedLifetime(d) {}
             } else {
-                dw.raw.initializeMemory(as: UInt8.self, repeating: 0, count: i * i * k * MemoryLayout<T>.size)
+                dw.zero()
             }
         }
         if let dx {
             let dxp = dx.pointer(T.self)
             if p * k == 0 || b == 0 {
-                dx.raw.initializeMemory(as: UInt8.self, repeating: 0, count: b * i * MemoryLayout<T>.size)
+                dx.zero()
                 return
             }
             let m = Storage(dtype: T.dtype, count: b * p), mp = m.pointer(T.self)
             T.gemm(transA: false, transB: true, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
-                   b: packedWeight.pointer(T.self), ldb: k, beta: 0, c: mp, ldc: p)
+                   b: folded.readPointer(T.self), ldb: k, beta: 0, c: mp, ldc: p)
             parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
                 for row in lo..<hi {
                     let xr = xp + row &* i, mr = mp + row &* p, d = dxp + row &* i
