@@ -2,7 +2,9 @@ import Testing
 @testable import LayerKit
 
 /// `quadraticForm` keeps the folded weight `W_ij + W_ji` with the weight's buffer; these tests
-/// check that it is reused while the weight is unchanged and recomputed after every kind of write.
+/// check that it is reused while the weight is unchanged and recomputed after every kind of write,
+/// through OpenBLAS (`kernel` false: the transposed fold) and through LayerKit's own forward
+/// kernel (`kernel` true: the panel-packed fold).
 @Suite("FoldedWeightCacheTests")
 struct FoldedWeightCacheTests {
     /// A one-parameter layer over `quadraticForm`, so optimisers and state dicts see the weight.
@@ -24,9 +26,15 @@ struct FoldedWeightCacheTests {
         }
     }
 
-    /// Whether `w`'s buffer holds a folded weight for its current contents.
+    /// Whether `w`'s buffer holds the folded weight a forward without grad uses, for its current contents.
     func holdsFold(_ w: Tensor) -> Bool {
-        w.storage.hasDerived(DerivedKey("quadraticForm.fold", [w.shape[0], w.shape[2]]))
+        let kernel = PanelKernel.enabled && w.dtype == .float32
+        return w.storage.hasDerived(DerivedKey(kernel ? "quadraticForm.panels" : "quadraticForm.fold", [w.shape[0], w.shape[2]]))
+    }
+
+    /// Runs `body` with the forward kernel on or off.
+    func with(kernel: Bool, _ body: () throws -> Void) rethrows {
+        try PanelKernel.$forced.withValue(kernel, operation: body)
     }
 
     /// The forward without grad agrees with the reference, and leaves the fold cached.
@@ -38,19 +46,24 @@ struct FoldedWeightCacheTests {
         #expect(holdsFold(w), "after \(what): the fold is not cached", sourceLocation: sourceLocation)
     }
 
-    @Test("A repeated forward reuses the folded weight; reading the weight keeps it")
-    func reusedWhileUnchanged() {
+    @Test("A repeated forward reuses the folded weight; reading the weight's values, cloning and saving it keep it",
+          arguments: [false, true])
+    func reusedWhileUnchanged(kernel: Bool) { with(kernel: kernel) {
         let layer = Quadratic(6, 3, seed: 1)
         let x = Tensor.randn([4, 6], generator: Generator(seed: 2))
         let w = layer.weight.storage
-        let fold = { QuadraticForm<Float>(b: 4, i: 6, k: 3).foldedWeight(w) }
+        let q = QuadraticForm<Float>(b: 4, i: 6, k: 3)
+        let fold = { kernel ? q.panelWeight(w) : q.foldedWeight(w) }
         #expect(!holdsFold(layer.weight))
         expectCurrent(x, layer.weight, "a first forward")
         let first = fold()
         #expect(fold() === first)
         _ = layer.weight.floats()
-        _ = layer.weight.sum().item()
+        _ = layer.weight.doubles()
+        _ = layer.weight[flat: 3]
+        _ = layer.weight.clone()
         _ = layer.stateDict()
+        _ = try? Safetensors.encode(layer.stateDict())
         _ = withNoGrad { x.quadraticForm(layer.weight) }
         x.requiresGrad = true
         x.quadraticForm(layer.weight).sum().backward()
@@ -60,10 +73,10 @@ struct FoldedWeightCacheTests {
         #expect(!holdsFold(layer.weight))
         #expect(fold() !== first)
         expectCurrent(x, layer.weight, "a write through the storage's pointer")
-    }
+    } }
 
-    @Test("An optimiser step refreshes the folded weight", arguments: ["SGD", "SGD momentum", "Adam", "AdamW"])
-    func optimiserStep(name: String) {
+    @Test("An optimiser step refreshes the folded weight", arguments: ["SGD", "SGD momentum", "Adam", "AdamW"], [false, true])
+    func optimiserStep(name: String, kernel: Bool) { with(kernel: kernel) {
         let layer = Quadratic(5, 4, seed: 3)
         let x = Tensor.randn([3, 5], generator: Generator(seed: 4))
         let optimiser: any Optimizer = switch name {
@@ -83,10 +96,10 @@ struct FoldedWeightCacheTests {
             #expect(!holdsFold(layer.weight))
         }
         expectCurrent(x, layer.weight, "the last \(name) step")
-    }
+    } }
 
-    @Test("Loading a state dict refreshes the folded weight")
-    func stateDictLoad() throws {
+    @Test("Loading a state dict refreshes the folded weight", arguments: [false, true])
+    func stateDictLoad(kernel: Bool) throws { try with(kernel: kernel) {
         let layer = Quadratic(4, 2, seed: 5), other = Quadratic(4, 2, seed: 6)
         let x = Tensor.randn([3, 4], generator: Generator(seed: 7))
         expectCurrent(x, layer.weight, "a first forward")
@@ -96,13 +109,13 @@ struct FoldedWeightCacheTests {
         // From a float64 state dict (converted on the way in).
         try layer.loadStateDict(["weight": Tensor.randn([4, 4, 2], dtype: .float64, generator: Generator(seed: 8))])
         expectCurrent(x, layer.weight, "loadStateDict from float64")
-    }
+    } }
 
     @Test("In-place writes refresh the folded weight", arguments: [
         "copy(from:)", "fill", "fill(0)", "addInPlace", "subInPlace", "mulInPlace", "subscript(flat:)",
         "Init.normal", "Init.uniform", "Init.constant", "Init.zeros", "Init.xavierUniform",
-    ])
-    func inPlaceWrites(op: String) {
+    ], [false, true])
+    func inPlaceWrites(op: String, kernel: Bool) { with(kernel: kernel) {
         let w = Tensor.randn([5, 5, 3], generator: Generator(seed: 9))
         let x = Tensor.randn([4, 5], generator: Generator(seed: 10))
         let other = Tensor.randn([5, 5, 3], generator: Generator(seed: 11))
@@ -126,7 +139,7 @@ struct FoldedWeightCacheTests {
             #expect(!holdsFold(w), "\(op) must drop the fold")
             expectCurrent(x, w, "\(op) in round \(round)")
         }
-    }
+    } }
 
     @Test("gradCheck's perturbations of a weight whose fold is cached are seen (float64)", arguments: [(4, 5, 3), (3, 7, 2)])
     func gradCheckPerturbations(b: Int, i: Int, k: Int) throws {
@@ -143,8 +156,8 @@ struct FoldedWeightCacheTests {
         expectCurrent(x, layer.weight, "gradCheck (restored weight)")
     }
 
-    @Test("One buffer viewed with two weight shapes gets the fold of the shape asked for")
-    func twoShapesOneBuffer() {
+    @Test("One buffer viewed with two weight shapes gets the fold of the shape asked for", arguments: [false, true])
+    func twoShapesOneBuffer(kernel: Bool) { with(kernel: kernel) {
         let w = Tensor.randn([4, 4, 2], generator: Generator(seed: 16))
         let v = w.reshape([2, 2, 8])
         #expect(v.storage === w.storage)
@@ -153,10 +166,10 @@ struct FoldedWeightCacheTests {
             expectCurrent(x4, w, "the [4, 4, 2] view")
             expectCurrent(x2, v, "the [2, 2, 8] view")
         }
-    }
+    } }
 
-    @Test("A fold saved for a backward is not changed by a later write to the weight")
-    func savedFoldSurvivesWrites() {
+    @Test("A fold saved for a backward is not changed by a later write to the weight", arguments: [false, true])
+    func savedFoldSurvivesWrites(kernel: Bool) { with(kernel: kernel) {
         let w = Tensor.randn([5, 5, 2], generator: Generator(seed: 19))
         let x = Tensor.randn([3, 5], generator: Generator(seed: 20))
         x.requiresGrad = true
@@ -170,5 +183,29 @@ struct FoldedWeightCacheTests {
         _ = withNoGrad { x.quadraticForm(w) }
         y.sum().backward()
         #expect(allClose(x.grad!, want), "dx from the fold the forward used: max diff \(maxDiff(x.grad!, want))")
+    } }
+
+    @Test("The forward kernel agrees with the full outer-product GEMM and with the OpenBLAS path, values and gradients",
+          arguments: [(32, 128, 128), (64, 32, 16), (3, 7, 5), (9, 5, 33), (1, 1, 1), (8, 4, 64), (17, 40, 70)])
+    func kernelMatchesBLAS(b: Int, i: Int, k: Int) {
+        let x = Tensor.randn([b, i], generator: Generator(seed: 21)), w = Tensor.randn([i, i, k], generator: Generator(seed: 22))
+        let g = Tensor.randn([b, k], generator: Generator(seed: 23))
+        let want = reference(x, w)
+        var grads: [[Tensor]] = []
+        for kernel in [false, true] {
+            with(kernel: kernel) {
+                let y = withNoGrad { x.quadraticForm(w) }
+                #expect(allClose(y, want, rtol: 1e-4, atol: 1e-4 * Double(i)), "kernel \(kernel): max diff \(maxDiff(y, want))")
+                let xg = x.clone(), wg = w.clone()
+                xg.requiresGrad = true
+                wg.requiresGrad = true
+                let yg = xg.quadraticForm(wg)
+                #expect(allClose(yg, want, rtol: 1e-4, atol: 1e-4 * Double(i)), "kernel \(kernel), recorded: max diff \(maxDiff(yg, want))")
+                (yg * g).sum().backward()
+                grads.append([xg.grad!, wg.grad!])
+            }
+        }
+        #expect(allClose(grads[0][0], grads[1][0], rtol: 1e-5, atol: 1e-5), "dx: \(maxDiff(grads[0][0], grads[1][0]))")
+        #expect(allClose(grads[0][1], grads[1][1], rtol: 1e-5, atol: 1e-5), "dW: \(maxDiff(grads[0][1], grads[1][1]))")
     }
 }

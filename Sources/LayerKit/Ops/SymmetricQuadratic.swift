@@ -1,4 +1,8 @@
+import CBLAS
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // The quadratic form y_bk = Σ_ij W_ijk x_bi x_bj (einsum "bi,ijk,bj->bk") over the symmetric
 // half of the outer product, with its backward beside it.
@@ -7,6 +11,10 @@ import Dispatch
 //     y = O · S,   O_b,p(i,j) = x_bi x_bj (i ≤ j),   S_p(i,i) = W_ii,   S_p(i,j) = W_ij + W_ji (i < j),
 // half the GEMM of the full [B, I²] · [I², K] product, and half the weight traffic. Pairs are
 // numbered row by row of the upper triangle: p(i, j) = i·I − i(i−1)/2 + (j − i).
+// S is stored transposed, Sᵀ [K, P], so that both GEMM operands run along P (OpenBLAS packs a
+// "TN" product straight from contiguous rows; for B = 32, K = 128, P = 8256 it runs at near peak,
+// about twice the speed of the "NN" product over S [P, K]). For small batches the forward is
+// computed as yᵀ = Sᵀ·Oᵀ ([K, B]) and transposed into y.
 // Backward, with g = ∂L/∂y:
 //     ∂L/∂W_ijk = ∂L/∂W_jik = D_p(i,j),k with D = Oᵀ·g  (one [P, B]·[B, K] GEMM, mirrored);
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
@@ -42,12 +50,32 @@ extension Tensor {
     }
 
     private final func quadraticForm<T: TensorScalar>(_ weight: Tensor, _ q: QuadraticForm<T>) -> Tensor {
-        let x = storage, folded = q.foldedWeight(weight.storage)
-        let packedOuter = Storage(dtype: T.dtype, count: Swift.max(q.b * q.p, 1))
+        let x = storage
         let out = Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.k), shape: [q.b, q.k])
+        let needsGrad = Tensor.needsGrad(self, weight)
+        if T.self == Float.self && PanelKernel.enabled && q.b * q.k > 0 && q.p > 0 {
+            // The forward through LayerKit's own kernel over the panel-packed fold.
+            let panels = q.panelWeight(weight.storage)
+            let packedOuter = Storage(dtype: T.dtype, count: q.paddedRows * q.p)
+            q.packOuter(x, packedOuter, paddedRows: q.paddedRows)
+            q.forwardPanels(packedOuter, panels, out.storage)
+            guard needsGrad else { return out }
+            return recordBackward(weight, q, out, folded: q.foldedWeight(weight.storage), packedOuter: packedOuter)
+        }
+        let folded = q.foldedWeight(weight.storage)
+        let packedOuter = Storage(dtype: T.dtype, count: Swift.max(q.b * q.p, 1))
         q.packOuter(x, packedOuter)
         q.forward(packedOuter, folded, out.storage)
-        guard Tensor.needsGrad(self, weight) else { return out }
+        guard needsGrad else { return out }
+        return recordBackward(weight, q, out, folded: folded, packedOuter: packedOuter)
+    }
+
+    /// Records the backward of `out = self.quadraticForm(weight)`, from the transposed fold and
+    /// the packed outer product (whose first `q.b` rows are used).
+    private final func recordBackward<T: TensorScalar>(
+        _ weight: Tensor, _ q: QuadraticForm<T>, _ out: Tensor, folded: Storage, packedOuter: Storage
+    ) -> Tensor {
+        let x = storage
         let needX = requiresGrad, needW = weight.requiresGrad, xShape = shape, wShape = weight.shape
         out.record("QuadraticFormBackward0", self, weight) { g in
             let g = g.dtype == T.dtype ? g : g.to(T.dtype)
@@ -90,40 +118,129 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
-    /// Writes row r of the folded weight's upper triangle, `S[p(r, c), :] = W[r, c, :] +
-    /// W[c, r, :]` for `c > r` and `W[r, r, :]` for `c = r`, to `dst` (`i − r` rows of `k`).
+    /// Writes row r of the folded weight's upper triangle into the transposed fold `Sᵀ`
+    /// (`k × p`): `Sᵀ[t, p(r, c)] = W[r, c, t] + W[c, r, t]` for `c > r`, `W[r, r, t]` for `c = r`.
+    /// Blocks of 16 `t` keep the 16 destination rows being filled in L1.
     @inline(__always)
-    func foldRow(_ r: Int, _ wp: UnsafePointer<T>, into dst: UnsafeMutablePointer<T>) {
+    func foldRow(_ r: Int, first: Int, _ wp: UnsafePointer<T>, into st: UnsafeMutablePointer<T>) {
         let diag = wp + (r &* i &+ r) &* k
-        for t in 0..<k { dst[t] = diag[t] }
-        for c in (r + 1)..<Swift.max(r + 1, i) {
-            let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, d = dst + (c &- r) &* k
-            for t in 0..<k { d[t] = a[t] + bT[t] }
+        var t0 = 0
+        while t0 < k {
+            let t1 = Swift.min(k, t0 &+ 16)
+            for t in t0..<t1 { st[t &* p &+ first] = diag[t] }
+            for c in (r + 1)..<Swift.max(r + 1, i) {
+                let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, q = first &+ c &- r
+                for t in t0..<t1 { st[t &* p &+ q] = a[t] + bT[t] }
+            }
+            t0 = t1
         }
     }
 
-    /// The folded weight `S` (`p × k`) of `w`, kept with `w`'s buffer until it is written to.
+    /// The transposed folded weight `Sᵀ` (`k × p`) of `w`, kept with `w`'s buffer until that
+    /// buffer is written to.
     func foldedWeight(_ w: Storage) -> Storage {
         w.derived(DerivedKey("quadraticForm.fold", [i, k])) { w in
             let folded = Storage(dtype: T.dtype, count: Swift.max(p &* k, 1))
-            let wp = w.readPointer(T.self), sp = folded.pointer(T.self), k = k
-            forEachTriangleRow(minWork: 1 << 15) { r, first in foldRow(r, wp, into: sp + first &* k) }
+            let wp = w.readPointer(T.self), sp = folded.pointer(T.self)
+            forEachTriangleRow(minWork: 1 << 15) { r, first in foldRow(r, first: first, wp, into: sp) }
             return folded
         }
     }
 
-    /// `out = O · S` for the packed outer product `O` and the folded weight `S`.
+    /// Whether the forward computes `yᵀ = Sᵀ·Oᵀ` and transposes it (small batches), rather than
+    /// `y = O·S` straight into `out`.
+    var forwardTransposed: Bool {
+        switch QuadraticFormTuning.variant {
+        case 1: return true
+        case 2: return false
+        default: return b <= k
+        }
+    }
+
+    /// `out = O · S` for the packed outer product `O` (`b × p`) and the transposed fold `Sᵀ` (`k × p`).
     func forward(_ packedOuter: Storage, _ folded: Storage, _ out: Storage) {
         if b * k == 0 { return }
         if p == 0 { out.zero(); return }
-        T.gemm(transA: false, transB: false, m: b, n: k, k: p, alpha: 1, a: packedOuter.readPointer(T.self), lda: p,
-               b: folded.readPointer(T.self), ldb: k, beta: 0, c: out.pointer(T.self), ldc: k)
+        let op = packedOuter.readPointer(T.self), sp = folded.readPointer(T.self), yp = out.pointer(T.self)
+        if forwardTransposed {
+            let yt = Storage(dtype: T.dtype, count: k * b), tp = yt.pointer(T.self)
+            T.gemm(transA: false, transB: true, m: k, n: b, k: p, alpha: 1, a: sp, lda: p, b: op, ldb: p,
+                   beta: 0, c: tp, ldc: b)
+            for t in 0..<k { for row in 0..<b { yp[row &* k &+ t] = tp[t &* b &+ row] } }
+            withExtendedLifetime(yt) {}
+        } else {
+            T.gemm(transA: false, transB: true, m: b, n: k, k: p, alpha: 1, a: op, lda: p, b: sp, ldb: p,
+                   beta: 0, c: yp, ldc: k)
+        }
     }
 
-    /// The packed outer product: row b of `packedOuter` holds `x_r x_c` for `r ≤ c`.
-    func packOuter(_ x: Storage, _ packedOuter: Storage) {
+    /// The rows of the panel kernel's packed outer product: `b` rounded up to its 8-row tiles.
+    var paddedRows: Int { (b + 7) / 8 * 8 }
+    /// The 32-column panels of the panel-packed fold.
+    var panelCount: Int { (k + 31) / 32 }
+
+    /// The fold packed for ``forwardPanels(_:_:_:)``: panel `n` holds `S[q, 32n ..< 32n + 32]` for
+    /// every pair `q` in turn (`p × 32` contiguous, columns past `k` zero), kept with `w`'s
+    /// buffer until that buffer is written to.
+    func panelWeight(_ w: Storage) -> Storage {
+        w.derived(DerivedKey("quadraticForm.panels", [i, k])) { w in
+            let panels = panelCount, p = p, i = i, k = k
+            let packed = Storage(dtype: T.dtype, count: panels &* p &* 32)
+            let wp = w.readPointer(T.self), sp = packed.pointer(T.self)
+            forEachTriangleRow(minWork: 1 << 15) { r, first in
+                for c in r..<i {
+                    let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, q = first &+ c &- r
+                    for n in 0..<panels {
+                        let dst = sp + (n &* p &+ q) &* 32, t0 = n &* 32, width = Swift.min(32, k &- t0)
+                        if c == r {
+                            for j in 0..<width { dst[j] = a[t0 &+ j] }
+                        } else {
+                            for j in 0..<width { dst[j] = a[t0 &+ j] + bT[t0 &+ j] }
+                        }
+                        for j in width..<32 { dst[j] = 0 }
+                    }
+                }
+            }
+            return packed
+        }
+    }
+
+    /// `out = O · S` through ``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``, over tiles of 8
+    /// rows of `O` (`paddedRows × p`) and one 32-column panel of `S`, split over threads, with
+    /// the pairs in blocks of 1024 so that a tile's slices of `O` and `S` stay in L2.
+    func forwardPanels(_ packedOuter: Storage, _ panels: Storage, _ out: Storage) {
+        let rows = paddedRows, width = panelCount &* 32, p = p, b = b, k = k
+        let direct = rows == b && width == k
+        let y = direct ? out : Storage(dtype: T.dtype, count: rows &* width)
+        let op = UnsafeRawPointer(packedOuter.readPointer(T.self)).assumingMemoryBound(to: Float.self)
+        let sp = UnsafeRawPointer(panels.readPointer(T.self)).assumingMemoryBound(to: Float.self)
+        let yp = UnsafeMutableRawPointer(y.pointer(T.self)).assumingMemoryBound(to: Float.self)
+        let rowTiles = rows / 8, tiles = rowTiles &* panelCount
+        parallelChunks(tiles, align: 1, unitCost: 8 &* 32 &* p, grain: 1 << 20) { lo, hi in
+            var pc = 0
+            while pc < p {
+                let count = Swift.min(1024, p &- pc)
+                for tile in lo..<hi {
+                    let n: Int = tile / rowTiles, m: Int = tile &- n &* rowTiles
+                    let oOffset: Int = m &* 8 &* p &+ pc, sOffset: Int = (n &* p &+ pc) &* 32
+                    let yOffset: Int = m &* 8 &* width &+ n &* 32
+                    quadraticPanelTile(op + oOffset, p, sp + sOffset, count, yp + yOffset, width, accumulate: pc > 0)
+                }
+                pc &+= count
+            }
+        }
+        if !direct {
+            let src = y.readPointer(T.self), dst = out.pointer(T.self)
+            for row in 0..<b { (dst + row &* k).update(from: src + row &* width, count: k) }
+        }
+    }
+
+    /// The packed outer product: row b of `packedOuter` holds `x_r x_c` for `r ≤ c`; rows
+    /// `b..<paddedRows` (when more than `b`) are zeros.
+    func packOuter(_ x: Storage, _ packedOuter: Storage, paddedRows: Int? = nil) {
         let i = i, b = b, p = p
         let xp = x.readPointer(T.self), op = packedOuter.pointer(T.self)
+        if let paddedRows, paddedRows > b { (op + b &* p).initialize(repeating: 0, count: (paddedRows &- b) &* p) }
         // Each row of pairs is a scaled copy of x[r...].
         parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
             for row in lo..<hi {
@@ -138,7 +255,7 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
-    /// The gradients for `g = ∂L/∂y`: `dx` (when given) through `M = g·Sᵀ`, `dw` (when
+    /// The gradients for `g = ∂L/∂y`: `dx` (when given) through `M = g·Sᵀ` (`Sᵀ` is `folded`), `dw` (when
     /// given) as `D = Oᵀ·g` mirrored onto both triangles.
     func backward(_ g: Storage, _ x: Storage, _ folded: Storage, _ packedOuter: Storage, dx: Storage?, dw: Storage?) {
         let i = i, k = k, b = b, p = p
@@ -169,8 +286,8 @@ struct QuadraticForm<T: TensorScalar> {
                 return
             }
             let m = Storage(dtype: T.dtype, count: b * p), mp = m.pointer(T.self)
-            T.gemm(transA: false, transB: true, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
-                   b: folded.readPointer(T.self), ldb: k, beta: 0, c: mp, ldc: p)
+            T.gemm(transA: false, transB: false, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
+                   b: folded.readPointer(T.self), ldb: p, beta: 0, c: mp, ldc: p)
             parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
                 for row in lo..<hi {
                     let xr = xp + row &* i, mr = mp + row &* p, d = dxp + row &* i
@@ -194,4 +311,73 @@ struct QuadraticForm<T: TensorScalar> {
             withExtendedLifetime(m) {}
         }
     }
+}
+
+/// Whether ``Tensor/quadraticForm(_:)``'s float32 forward runs LayerKit's own AVX-512 kernel
+/// (``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``): when the build may use AVX-512
+/// (`-Xcc -march=native` on such a machine), unless `LAYERKIT_QF_KERNEL=0`.
+enum PanelKernel {
+    /// Whether this build's code may use AVX-512F (see `Sources/CBLAS/shim.h`).
+    static let compiledForAVX512: Bool = LAYERKIT_AVX512F != 0
+
+    static let available: Bool = {
+        guard compiledForAVX512 else { return false }
+        guard let s = getenv("LAYERKIT_QF_KERNEL") else { return true }
+        return String(cString: s) != "0"
+    }()
+
+    /// When set, whether to use the kernel whatever the build: lets a test run both paths
+    /// (the kernel is plain Swift SIMD code, correct, only slow, without AVX-512).
+    @TaskLocal static var forced: Bool?
+
+    static var enabled: Bool { forced ?? available }
+}
+
+/// One 8 × 32 tile of `y = O · S`: `y[r, 0..<32] (+)= Σ_q o[r·ldo + q] · s[32q ..< 32q + 32]` for
+/// `q < count`, with the 16 accumulators (two 16-lane vectors per row) in registers: each
+/// step loads 32 weights and broadcasts 8 outer-product values into 16 FMAs. `s` is a panel
+/// of the panel-packed fold, contiguous, so nothing is packed per call.
+@inline(never)
+func quadraticPanelTile(
+    _ o: UnsafePointer<Float>, _ ldo: Int, _ s: UnsafePointer<Float>, _ count: Int,
+    _ y: UnsafeMutablePointer<Float>, _ ldy: Int, accumulate: Bool
+) {
+    typealias V = SIMD16<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+    var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+    let o0 = o, o1 = o + ldo, o2 = o + 2 &* ldo, o3 = o + 3 &* ldo
+    let o4 = o + 4 &* ldo, o5 = o + 5 &* ldo, o6 = o + 6 &* ldo, o7 = o + 7 &* ldo
+    var w = UnsafeRawPointer(s)
+    for q in 0..<count {
+        let b0 = w.loadUnaligned(as: V.self), b1 = w.loadUnaligned(fromByteOffset: 64, as: V.self)
+        var a = V(repeating: o0[q]); c00 = c00.addingProduct(a, b0); c01 = c01.addingProduct(a, b1)
+        a = V(repeating: o1[q]); c10 = c10.addingProduct(a, b0); c11 = c11.addingProduct(a, b1)
+        a = V(repeating: o2[q]); c20 = c20.addingProduct(a, b0); c21 = c21.addingProduct(a, b1)
+        a = V(repeating: o3[q]); c30 = c30.addingProduct(a, b0); c31 = c31.addingProduct(a, b1)
+        a = V(repeating: o4[q]); c40 = c40.addingProduct(a, b0); c41 = c41.addingProduct(a, b1)
+        a = V(repeating: o5[q]); c50 = c50.addingProduct(a, b0); c51 = c51.addingProduct(a, b1)
+        a = V(repeating: o6[q]); c60 = c60.addingProduct(a, b0); c61 = c61.addingProduct(a, b1)
+        a = V(repeating: o7[q]); c70 = c70.addingProduct(a, b0); c71 = c71.addingProduct(a, b1)
+        w += 128
+    }
+    func store(_ r: Int, _ v0: V, _ v1: V) {
+        let row = UnsafeMutableRawPointer(y + r &* ldy)
+        if accumulate {
+            row.storeBytes(of: row.loadUnaligned(as: V.self) + v0, as: V.self)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 64, as: V.self) + v1, toByteOffset: 64, as: V.self)
+        } else {
+            row.storeBytes(of: v0, as: V.self)
+            row.storeBytes(of: v1, toByteOffset: 64, as: V.self)
+        }
+    }
+    store(0, c00, c01); store(1, c10, c11); store(2, c20, c21); store(3, c30, c31)
+    store(4, c40, c41); store(5, c50, c51); store(6, c60, c61); store(7, c70, c71)
+}
+
+/// Experiment switch (temporary): `LAYERKIT_QF_VARIANT` = 1 forces the transposed forward, 2 the direct one.
+enum QuadraticFormTuning {
+    static let variant: Int = {
+        guard let s = getenv("LAYERKIT_QF_VARIANT") else { return 0 }
+        return Int(String(cString: s)) ?? 0
+    }()
 }

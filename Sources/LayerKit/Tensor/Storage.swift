@@ -30,8 +30,8 @@ final class Storage {
     /// Whether ``derived(_:make:)`` was ever called: until then a write access costs one
     /// relaxed load. Never reset, so that no write after a derivation can go unnoticed.
     private let watched = Atomic<Bool>(false)
-    /// The one derived value kept: what it is, the version it was computed from, the value.
-    private let slot = Mutex(DerivedSlot())
+    /// The derived values kept: what each is, the version it was computed from, the value.
+    private let slot = Mutex(DerivedValues())
 
     /// Uninitialised storage; every caller writes all `count` elements before reading.
     init(dtype: DType, count: Int) {
@@ -91,11 +91,12 @@ final class Storage {
     @inline(never)
     private func invalidateDerived() {
         version.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        slot.withLock { $0 = DerivedSlot() }
+        slot.withLock { $0.entries.removeAll() }
     }
 
     /// A value computed from this buffer's contents by `make`, kept with the buffer and
     /// returned again while no write access has happened since (and `key` is the same).
+    /// Up to ``DerivedValues/capacity`` values with different keys are kept at once.
     ///
     /// `make` must read this storage through ``readPointer(_:)``/``readRaw`` only (a write
     /// access from it would count as a change, and the value would never be reused), and must
@@ -105,22 +106,25 @@ final class Storage {
         watched.store(true, ordering: .sequentiallyConsistent)
         let now = version.load(ordering: .sequentiallyConsistent)
         let hit = slot.withLock { s -> UncheckedSendableBox<Storage>? in
-            guard let value = s.value, s.key == key, s.version == now else { return nil }
-            return UncheckedSendableBox(value)
+            s.entries.first { $0.key == key && $0.version == now }.map { UncheckedSendableBox($0.value) }
         }
         if let hit { return hit.value }
-        let fresh = DerivedSlot(key: key, version: now, value: make(self))
+        let fresh = DerivedValues.Entry(key: key, version: now, value: make(self))
+        let box = UncheckedSendableBox(fresh)
         slot.withLock { s in
-            // Keep the newer of two racing derivations; a stale one fails the version test anyway.
-            if s.value == nil || s.version <= fresh.version { s = fresh }
+            // Stale values and an older value for the same key go; a value racing with a write
+            // is stored with the version before it, so it is never returned.
+            s.entries.removeAll { $0.key == box.value.key || $0.version < box.value.version }
+            if s.entries.count >= DerivedValues.capacity { s.entries.removeFirst() }
+            s.entries.append(box.value)
         }
-        return fresh.value!
+        return fresh.value
     }
 
     /// Whether a derived value computed for `key` is held for the current contents (for tests).
     func hasDerived(_ key: DerivedKey) -> Bool {
         let now = version.load(ordering: .sequentiallyConsistent)
-        return slot.withLock { s in s.value != nil && s.key == key && s.version == now }
+        return slot.withLock { s in s.entries.contains { $0.key == key && $0.version == now } }
     }
 
     /// Element `i` as a `Double` (int64 values beyond 2⁵³ round).
@@ -269,12 +273,19 @@ struct DerivedKey: Equatable, Sendable {
     }
 }
 
-/// The derived value a ``Storage`` keeps. The value is only handed out under the slot's lock
-/// and never written after it is stored, so sharing it between threads is safe.
-struct DerivedSlot: @unchecked Sendable {
-    var key = DerivedKey("", [])
-    var version: UInt64 = 0
-    var value: Storage?
+/// The derived values a ``Storage`` keeps. A value is only handed out under the storage's
+/// lock and never written after it is stored, so sharing it between threads is safe.
+struct DerivedValues: @unchecked Sendable {
+    /// The most values kept for one buffer.
+    static let capacity = 4
+
+    struct Entry {
+        let key: DerivedKey
+        let version: UInt64
+        let value: Storage
+    }
+
+    var entries: [Entry] = []
 }
 
 extension Tensor {
