@@ -28,7 +28,7 @@ struct FoldedWeightCacheTests {
 
     /// Whether `w`'s buffer holds the folded weight a forward without grad uses, for its current contents.
     func holdsFold(_ w: Tensor) -> Bool {
-        let kernel = PanelKernel.enabled && w.dtype == .float32
+        let kernel = PanelKernel.use(outputs: w.shape[2]) && w.dtype == .float32
         return w.storage.hasDerived(DerivedKey(kernel ? "quadraticForm.panels" : "quadraticForm.fold", [w.shape[0], w.shape[2]]))
     }
 

@@ -53,7 +53,7 @@ extension Tensor {
         let x = storage
         let out = Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.k), shape: [q.b, q.k])
         let needsGrad = Tensor.needsGrad(self, weight)
-        if T.self == Float.self && PanelKernel.enabled && q.b * q.k > 0 && q.p > 0 {
+        if T.self == Float.self && PanelKernel.use(outputs: q.k) && q.b > 0 && q.p > 0 {
             // The forward through LayerKit's own kernel over the panel-packed fold.
             let panels = q.panelWeight(weight.storage)
             let packedOuter = Storage(dtype: T.dtype, count: q.paddedRows * q.p)
@@ -294,17 +294,24 @@ struct QuadraticForm<T: TensorScalar> {
                     for c in 0..<i { d[c] = 0 }
                     var q = 0
                     for r in 0..<i {
-                        // Pairs (r, c), c ≥ r: ∂/∂x_r gets Σ_c M x_c (the diagonal twice), ∂/∂x_c gets M x_r.
-                        let v = xr[r], mrow = mr + q
-                        var acc = mrow[0] * v
-                        d[r] += mrow[0] * v
-                        for c in (r + 1)..<Swift.max(r + 1, i) {
-                            let mv = mrow[c &- r]
-                            acc += mv * xr[c]
-                            d[c] += mv * v
+                        // Pairs (r, c), c ≥ r: ∂/∂x_c gets M x_r, ∂/∂x_r gets Σ_c M x_c (so the
+                        // diagonal counts twice). The axpy vectorises; the dot runs on four sums.
+                        let v = xr[r], mrow = mr + q, n = i &- r, xs = xr + r, ds = d + r
+                        for j in 0..<n { ds[j] += mrow[j] * v }
+                        var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0, j = 0
+                        while j &+ 4 <= n {
+                            s0 += mrow[j] * xs[j]
+                            s1 += mrow[j &+ 1] * xs[j &+ 1]
+                            s2 += mrow[j &+ 2] * xs[j &+ 2]
+                            s3 += mrow[j &+ 3] * xs[j &+ 3]
+                            j &+= 4
                         }
-                        d[r] += acc
-                        q &+= i &- r
+                        while j < n {
+                            s0 += mrow[j] * xs[j]
+                            j &+= 1
+                        }
+                        d[r] += (s0 + s1) + (s2 + s3)
+                        q &+= n
                     }
                 }
             }
@@ -315,7 +322,7 @@ struct QuadraticForm<T: TensorScalar> {
 
 /// Whether ``Tensor/quadraticForm(_:)``'s float32 forward runs LayerKit's own AVX-512 kernel
 /// (``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``): when the build may use AVX-512
-/// (`-Xcc -march=native` on such a machine), unless `LAYERKIT_QF_KERNEL=0`.
+/// (`-Xcc -march=native` on such a machine) and `K ≥ 32`, unless `LAYERKIT_QF_KERNEL=0`.
 enum PanelKernel {
     /// Whether this build's code may use AVX-512F (see `Sources/CBLAS/shim.h`).
     static let compiledForAVX512: Bool = LAYERKIT_AVX512F != 0
@@ -330,7 +337,9 @@ enum PanelKernel {
     /// (the kernel is plain Swift SIMD code, correct, only slow, without AVX-512).
     @TaskLocal static var forced: Bool?
 
-    static var enabled: Bool { forced ?? available }
+    /// Whether a product with `outputs` columns goes through the kernel: from 32 columns up
+    /// (below, a padded 32-column panel wastes more than OpenBLAS's packing costs).
+    static func use(outputs: Int) -> Bool { forced ?? (available && outputs >= 32) }
 }
 
 /// One 8 × 32 tile of `y = O · S`: `y[r, 0..<32] (+)= Σ_q o[r·ldo + q] · s[32q ..< 32q + 32]` for
