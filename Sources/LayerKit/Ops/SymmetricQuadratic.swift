@@ -2,6 +2,10 @@ import CBLAS
 import Dispatch
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 // The quadratic form y_bk = Σ_ij W_ijk x_bi x_bj (einsum "bi,ijk,bj->bk") over the symmetric
@@ -56,14 +60,14 @@ extension Tensor {
         if T.self == Float.self && PanelKernel.use(outputs: q.k) && q.b > 0 && q.p > 0 {
             // The forward through LayerKit's own kernel over the panel-packed fold.
             let panels = q.panelWeight(weight.storage)
-            let packedOuter = Storage(dtype: T.dtype, count: q.paddedRows * q.p + 8)
+            let packedOuter = Storage(dtype: T.dtype, count: q.paddedRows * q.p)
             q.packOuter(x, packedOuter, paddedRows: q.paddedRows)
             q.forwardPanels(packedOuter, panels, out.storage)
             guard needsGrad else { return out }
             return recordBackward(weight, q, out, folded: q.foldedWeight(weight.storage), packedOuter: packedOuter)
         }
         let folded = q.foldedWeight(weight.storage)
-        let packedOuter = Storage(dtype: T.dtype, count: q.b * q.p + 8)
+        let packedOuter = Storage(dtype: T.dtype, count: Swift.max(q.b * q.p, 1))
         q.packOuter(x, packedOuter)
         q.forward(packedOuter, folded, out.storage)
         guard needsGrad else { return out }
@@ -149,13 +153,7 @@ struct QuadraticForm<T: TensorScalar> {
 
     /// Whether the forward computes `yᵀ = Sᵀ·Oᵀ` and transposes it (small batches), rather than
     /// `y = O·S` straight into `out`.
-    var forwardTransposed: Bool {
-        switch QuadraticFormTuning.variant {
-        case 1: return true
-        case 2: return false
-        default: return b <= k
-        }
-    }
+    var forwardTransposed: Bool { b <= k }
 
     /// `out = O · S` for the packed outer product `O` (`b × p`) and the transposed fold `Sᵀ` (`k × p`).
     func forward(_ packedOuter: Storage, _ folded: Storage, _ out: Storage) {
@@ -238,8 +236,9 @@ struct QuadraticForm<T: TensorScalar> {
 
     /// `dw` (`i × i × k`) from `D = Oᵀ·g` through the tile kernel, each 8-pair × 32-column tile
     /// written straight to both of its places in `dw` (`W_rc` and `W_cr`): no `D` buffer and no
-    /// mirroring pass. `k` is a multiple of 32; `packedOuter` has 8 elements of slack past its
-    /// `b` rows (the last tile's missing pairs read them; their results are dropped).
+    /// mirroring pass. The 8 pairs' columns of `O` are first copied into a contiguous `b × 8`
+    /// block (one short row per sample, instead of 8 reads a whole `O` row apart), used for
+    /// every 32-column panel. `k` is a multiple of 32.
     func weightGradientPanels(_ packedOuter: Storage, _ g: Storage, _ dw: Storage) {
         let p = p, i = i, k = k, b = b, panels = k / 32, pairTiles = (p + 7) / 8
         var upper = [Int](repeating: 0, count: p), lower = [Int](repeating: 0, count: p)
@@ -255,13 +254,23 @@ struct QuadraticForm<T: TensorScalar> {
         let wp = UnsafeMutableRawPointer(dw.pointer(T.self)).assumingMemoryBound(to: Float.self)
         upper.withUnsafeBufferPointer { up in lower.withUnsafeBufferPointer { lo in
             parallelChunks(pairTiles &* panels, align: 1, unitCost: 8 &* 32 &* b, grain: 1 << 20) { first, last in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * 32) { scratch in
-                    let tile = scratch.baseAddress!
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * 32 + 8 * b) { scratch in
+                    let tile = scratch.baseAddress!, columns = tile + 8 * 32
+                    var packed = -1
                     for index in first..<last {
                         let t = index / panels, n = index &- t &* panels, p0 = t &* 8, column = n &* 32
-                        quadraticPanelTile(op + p0, ldo: 1, oStep: p, gp + column, sStep: k, b,
+                        let pairs = Swift.min(8, p &- p0)
+                        if t != packed {
+                            for q in 0..<b {
+                                let src = op + (q &* p &+ p0), dst = columns + q &* 8
+                                for j in 0..<pairs { dst[j] = src[j] }
+                                for j in pairs..<8 { dst[j] = 0 }
+                            }
+                            packed = t
+                        }
+                        quadraticPanelTile(columns, ldo: 1, oStep: 8, gp + column, sStep: k, b,
                                            tile, ldy: 32, accumulate: false)
-                        for j in 0..<Swift.min(8, p &- p0) {
+                        for j in 0..<pairs {
                             let row = tile + j &* 32
                             (wp + (up[p0 &+ j] &+ column)).update(from: row, count: 32)
                             let mirror = lo[p0 &+ j]
@@ -426,10 +435,3 @@ func quadraticPanelTile(
     store(4, c40, c41); store(5, c50, c51); store(6, c60, c61); store(7, c70, c71)
 }
 
-/// Experiment switch (temporary): `LAYERKIT_QF_VARIANT` = 1 forces the transposed forward, 2 the direct one.
-enum QuadraticFormTuning {
-    static let variant: Int = {
-        guard let s = getenv("LAYERKIT_QF_VARIANT") else { return 0 }
-        return Int(String(cString: s)) ?? 0
-    }()
-}
