@@ -144,7 +144,8 @@ struct QuadraticForm<T: TensorScalar> {
     /// buffer is written to.
     func foldedWeight(_ w: Storage) -> Storage {
         w.derived(DerivedKey("quadraticForm.fold", [i, k])) { w in
-            let folded = Storage(dtype: T.dtype, count: Swift.max(p &* k, 1))
+            // 32 elements of slack: the input-gradient kernel's last 32-pair tile reads past `p`.
+            let folded = Storage(dtype: T.dtype, count: p &* k &+ 32)
             let wp = w.readPointer(T.self), sp = folded.pointer(T.self)
             forEachTriangleRow(minWork: 1 << 15) { r, first in foldRow(r, first: first, wp, into: sp) }
             return folded
@@ -282,6 +283,33 @@ struct QuadraticForm<T: TensorScalar> {
         } }
     }
 
+    /// `M = g·Sᵀ` (`paddedRows × ldm`, `ldm` = `p` rounded up to 32) through the tile kernel,
+    /// over tiles of 8 samples × 32 pairs read straight from the transposed fold (whose 32
+    /// elements of slack the last tile's missing pairs read; their columns are never used).
+    func inputGradientPanels(_ g: Storage, _ folded: Storage, _ m: Storage, ldm: Int) {
+        let rows = paddedRows, k = k, p = p, b = b, rowTiles = rows / 8, pairTiles = ldm / 32
+        var source = g
+        if rows != b {
+            source = Storage(dtype: T.dtype, count: rows &* k)
+            let dst = source.pointer(T.self)
+            dst.update(from: g.readPointer(T.self), count: b &* k)
+            (dst + b &* k).initialize(repeating: 0, count: (rows &- b) &* k)
+        }
+        let gp = UnsafeRawPointer(source.readPointer(T.self)).assumingMemoryBound(to: Float.self)
+        let sp = UnsafeRawPointer(folded.readPointer(T.self)).assumingMemoryBound(to: Float.self)
+        let mp = UnsafeMutableRawPointer(m.pointer(T.self)).assumingMemoryBound(to: Float.self)
+        // Pair-tile major: consecutive tiles reuse one 32-pair slice of the fold.
+        parallelChunks(rowTiles &* pairTiles, align: 1, unitCost: 8 &* 32 &* k, grain: 1 << 20) { lo, hi in
+            for index in lo..<hi {
+                let t = index / rowTiles, r = index &- t &* rowTiles
+                let gOffset: Int = r &* 8 &* k, sOffset: Int = t &* 32, mOffset: Int = r &* 8 &* ldm &+ t &* 32
+                quadraticPanelTile(gp + gOffset, ldo: k, oStep: 1, sp + sOffset, sStep: p, k,
+                                   mp + mOffset, ldy: ldm, accumulate: false)
+            }
+        }
+        withExtendedLifetime(source) {}
+    }
+
     /// The packed outer product: row b of `packedOuter` holds `x_r x_c` for `r ≤ c`; rows
     /// `b..<paddedRows` (when more than `b`) are zeros.
     func packOuter(_ x: Storage, _ packedOuter: Storage, paddedRows: Int? = nil) {
@@ -334,12 +362,21 @@ struct QuadraticForm<T: TensorScalar> {
                 dx.zero()
                 return
             }
-            let m = Storage(dtype: T.dtype, count: b * p), mp = m.pointer(T.self)
-            T.gemm(transA: false, transB: false, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
-                   b: folded.readPointer(T.self), ldb: p, beta: 0, c: mp, ldc: p)
+            let m: Storage, ldm: Int
+            if T.self == Float.self && PanelKernel.use(outputs: k) {
+                ldm = (p + 31) / 32 * 32
+                m = Storage(dtype: T.dtype, count: paddedRows * ldm)
+                inputGradientPanels(g, folded, m, ldm: ldm)
+            } else {
+                ldm = p
+                m = Storage(dtype: T.dtype, count: b * p)
+                T.gemm(transA: false, transB: false, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
+                       b: folded.readPointer(T.self), ldb: p, beta: 0, c: m.pointer(T.self), ldc: p)
+            }
+            let mp = m.readPointer(T.self)
             parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
                 for row in lo..<hi {
-                    let xr = xp + row &* i, mr = mp + row &* p, d = dxp + row &* i
+                    let xr = xp + row &* i, mr = mp + row &* ldm, d = dxp + row &* i
                     for c in 0..<i { d[c] = 0 }
                     var q = 0
                     for r in 0..<i {
