@@ -144,8 +144,7 @@ struct QuadraticForm<T: TensorScalar> {
     /// buffer is written to.
     func foldedWeight(_ w: Storage) -> Storage {
         w.derived(DerivedKey("quadraticForm.fold", [i, k])) { w in
-            // 32 elements of slack: the input-gradient kernel's last 32-pair tile reads past `p`.
-            let folded = Storage(dtype: T.dtype, count: p &* k &+ 32)
+            let folded = Storage(dtype: T.dtype, count: Swift.max(p &* k, 1))
             let wp = w.readPointer(T.self), sp = folded.pointer(T.self)
             forEachTriangleRow(minWork: 1 << 15) { r, first in foldRow(r, first: first, wp, into: sp) }
             return folded
@@ -204,7 +203,7 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
-    /// `out = O · S` through ``quadraticPanelTile(_:ldo:oStep:_:sStep:_:_:ldy:accumulate:)``, over tiles of 8
+    /// `out = O · S` through ``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``, over tiles of 8
     /// rows of `O` (`paddedRows × p`) and one 32-column panel of `S`, split over threads, with
     /// the pairs in blocks of 1024 so that a tile's slices of `O` and `S` stay in L2.
     func forwardPanels(_ packedOuter: Storage, _ panels: Storage, _ out: Storage) {
@@ -223,8 +222,7 @@ struct QuadraticForm<T: TensorScalar> {
                     let n: Int = tile / rowTiles, m: Int = tile &- n &* rowTiles
                     let oOffset: Int = m &* 8 &* p &+ pc, sOffset: Int = (n &* p &+ pc) &* 32
                     let yOffset: Int = m &* 8 &* width &+ n &* 32
-                    quadraticPanelTile(op + oOffset, ldo: p, oStep: 1, sp + sOffset, sStep: 32, count,
-                                       yp + yOffset, ldy: width, accumulate: pc > 0)
+                    quadraticPanelTile(op + oOffset, p, sp + sOffset, count, yp + yOffset, width, accumulate: pc > 0)
                 }
                 pc &+= count
             }
@@ -233,81 +231,6 @@ struct QuadraticForm<T: TensorScalar> {
             let src = y.readPointer(T.self), dst = out.pointer(T.self)
             for row in 0..<b { (dst + row &* k).update(from: src + row &* width, count: k) }
         }
-    }
-
-    /// `dw` (`i × i × k`) from `D = Oᵀ·g` through the tile kernel, each 8-pair × 32-column tile
-    /// written straight to both of its places in `dw` (`W_rc` and `W_cr`): no `D` buffer and no
-    /// mirroring pass. The 8 pairs' columns of `O` are first copied into a contiguous `b × 8`
-    /// block (one short row per sample, instead of 8 reads a whole `O` row apart), used for
-    /// every 32-column panel. `k` is a multiple of 32.
-    func weightGradientPanels(_ packedOuter: Storage, _ g: Storage, _ dw: Storage) {
-        let p = p, i = i, k = k, b = b, panels = k / 32, pairTiles = (p + 7) / 8
-        var upper = [Int](repeating: 0, count: p), lower = [Int](repeating: 0, count: p)
-        for r in 0..<i {
-            let first = rowStart(r)
-            for c in r..<i {
-                upper[first &+ c &- r] = (r &* i &+ c) &* k
-                lower[first &+ c &- r] = c == r ? -1 : (c &* i &+ r) &* k
-            }
-        }
-        let op = UnsafeRawPointer(packedOuter.readPointer(T.self)).assumingMemoryBound(to: Float.self)
-        let gp = UnsafeRawPointer(g.readPointer(T.self)).assumingMemoryBound(to: Float.self)
-        let wp = UnsafeMutableRawPointer(dw.pointer(T.self)).assumingMemoryBound(to: Float.self)
-        upper.withUnsafeBufferPointer { up in lower.withUnsafeBufferPointer { lo in
-            parallelChunks(pairTiles &* panels, align: 1, unitCost: 8 &* 32 &* b, grain: 1 << 20) { first, last in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * 32 + 8 * b) { scratch in
-                    let tile = scratch.baseAddress!, columns = tile + 8 * 32
-                    var packed = -1
-                    for index in first..<last {
-                        let t = index / panels, n = index &- t &* panels, p0 = t &* 8, column = n &* 32
-                        let pairs = Swift.min(8, p &- p0)
-                        if t != packed {
-                            for q in 0..<b {
-                                let src = op + (q &* p &+ p0), dst = columns + q &* 8
-                                for j in 0..<pairs { dst[j] = src[j] }
-                                for j in pairs..<8 { dst[j] = 0 }
-                            }
-                            packed = t
-                        }
-                        quadraticPanelTile(columns, ldo: 1, oStep: 8, gp + column, sStep: k, b,
-                                           tile, ldy: 32, accumulate: false)
-                        for j in 0..<pairs {
-                            let row = tile + j &* 32
-                            (wp + (up[p0 &+ j] &+ column)).update(from: row, count: 32)
-                            let mirror = lo[p0 &+ j]
-                            if mirror >= 0 { (wp + (mirror &+ column)).update(from: row, count: 32) }
-                        }
-                    }
-                }
-            }
-        } }
-    }
-
-    /// `M = g·Sᵀ` (`paddedRows × ldm`, `ldm` = `p` rounded up to 32) through the tile kernel,
-    /// over tiles of 8 samples × 32 pairs read straight from the transposed fold (whose 32
-    /// elements of slack the last tile's missing pairs read; their columns are never used).
-    func inputGradientPanels(_ g: Storage, _ folded: Storage, _ m: Storage, ldm: Int) {
-        let rows = paddedRows, k = k, p = p, b = b, rowTiles = rows / 8, pairTiles = ldm / 32
-        var source = g
-        if rows != b {
-            source = Storage(dtype: T.dtype, count: rows &* k)
-            let dst = source.pointer(T.self)
-            dst.update(from: g.readPointer(T.self), count: b &* k)
-            (dst + b &* k).initialize(repeating: 0, count: (rows &- b) &* k)
-        }
-        let gp = UnsafeRawPointer(source.readPointer(T.self)).assumingMemoryBound(to: Float.self)
-        let sp = UnsafeRawPointer(folded.readPointer(T.self)).assumingMemoryBound(to: Float.self)
-        let mp = UnsafeMutableRawPointer(m.pointer(T.self)).assumingMemoryBound(to: Float.self)
-        // Pair-tile major: consecutive tiles reuse one 32-pair slice of the fold.
-        parallelChunks(rowTiles &* pairTiles, align: 1, unitCost: 8 &* 32 &* k, grain: 1 << 20) { lo, hi in
-            for index in lo..<hi {
-                let t = index / rowTiles, r = index &- t &* rowTiles
-                let gOffset: Int = r &* 8 &* k, sOffset: Int = t &* 32, mOffset: Int = r &* 8 &* ldm &+ t &* 32
-                quadraticPanelTile(gp + gOffset, ldo: k, oStep: 1, sp + sOffset, sStep: p, k,
-                                   mp + mOffset, ldy: ldm, accumulate: false)
-            }
-        }
-        withExtendedLifetime(source) {}
     }
 
     /// The packed outer product: row b of `packedOuter` holds `x_r x_c` for `r ≤ c`; rows
@@ -335,21 +258,33 @@ struct QuadraticForm<T: TensorScalar> {
     func backward(_ g: Storage, _ x: Storage, _ folded: Storage, _ packedOuter: Storage, dx: Storage?, dw: Storage?) {
         let i = i, k = k, b = b, p = p
         let gp = g.readPointer(T.self), xp = x.readPointer(T.self)
-        if let dw, T.self == Float.self && PanelKernel.use(outputs: k) && k % 32 == 0 && p > 0 && b > 0 {
-            weightGradientPanels(packedOuter, g, dw)
-        } else if let dw {
+        if let dw {
             let wp = dw.pointer(T.self)
             if p * k > 0 && b > 0 {
-                let d = Storage(dtype: T.dtype, count: p * k), dp = d.pointer(T.self)
-                T.gemm(transA: true, transB: false, m: p, n: k, k: b, alpha: 1, a: packedOuter.readPointer(T.self), lda: p,
-                       b: gp, ldb: k, beta: 0, c: dp, ldc: k)
-                forEachTriangleRow(minWork: 1 << 15) { r, first in
-                    for c in r..<i {
-                        let s = dp + (first &+ c &- r) &* k
-                        let upper = wp + (r &* i &+ c) &* k, lower = wp + (c &* i &+ r) &* k
-                        for t in 0..<k { upper[t] = s[t] }
-                        if c != r { for t in 0..<k { lower[t] = s[t] } }
+                // D a block of triangle rows at a time (about 512 KB of D), each block mirrored
+                // into both triangles of dW while it is still in L2.
+                let target = Swift.max(i, (512 << 10) / Swift.max(1, k * MemoryLayout<T>.size))
+                let d = Storage(dtype: T.dtype, count: (target + i) * k), dp = d.pointer(T.self)
+                let op = packedOuter.readPointer(T.self)
+                var r0 = 0
+                while r0 < i {
+                    var r1 = r0, pairs = 0
+                    while r1 < i && (pairs == 0 || pairs + (i - r1) <= target) { pairs += i - r1; r1 += 1 }
+                    let start = rowStart(r0), rows = r1 - r0
+                    T.gemm(transA: true, transB: false, m: pairs, n: k, k: b, alpha: 1, a: op + start, lda: p,
+                           b: gp, ldb: k, beta: 0, c: dp, ldc: k)
+                    parallelChunks(rows, align: 1, unitCost: 2 * pairs / rows * k, grain: 1 << 16) { lo, hi in
+                        for r in (r0 + lo)..<(r0 + hi) {
+                            let first = rowStart(r) &- start
+                            for c in r..<i {
+                                let s = dp + (first &+ c &- r) &* k
+                                let upper = wp + (r &* i &+ c) &* k, lower = wp + (c &* i &+ r) &* k
+                                for t in 0..<k { upper[t] = s[t] }
+                                if c != r { for t in 0..<k { lower[t] = s[t] } }
+                            }
+                        }
                     }
+                    r0 = r1
                 }
                 withExtendedLifetime(d) {}
             } else {
@@ -362,21 +297,12 @@ struct QuadraticForm<T: TensorScalar> {
                 dx.zero()
                 return
             }
-            let m: Storage, ldm: Int
-            if T.self == Float.self && PanelKernel.use(outputs: k) {
-                ldm = (p + 31) / 32 * 32
-                m = Storage(dtype: T.dtype, count: paddedRows * ldm)
-                inputGradientPanels(g, folded, m, ldm: ldm)
-            } else {
-                ldm = p
-                m = Storage(dtype: T.dtype, count: b * p)
-                T.gemm(transA: false, transB: false, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
-                       b: folded.readPointer(T.self), ldb: p, beta: 0, c: m.pointer(T.self), ldc: p)
-            }
-            let mp = m.readPointer(T.self)
+            let m = Storage(dtype: T.dtype, count: b * p), mp = m.pointer(T.self)
+            T.gemm(transA: false, transB: false, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
+                   b: folded.readPointer(T.self), ldb: p, beta: 0, c: mp, ldc: p)
             parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
                 for row in lo..<hi {
-                    let xr = xp + row &* i, mr = mp + row &* ldm, d = dxp + row &* i
+                    let xr = xp + row &* i, mr = mp + row &* p, d = dxp + row &* i
                     for c in 0..<i { d[c] = 0 }
                     var q = 0
                     for r in 0..<i {
@@ -407,7 +333,7 @@ struct QuadraticForm<T: TensorScalar> {
 }
 
 /// Whether ``Tensor/quadraticForm(_:)``'s float32 forward runs LayerKit's own AVX-512 kernel
-/// (``quadraticPanelTile(_:ldo:oStep:_:sStep:_:_:ldy:accumulate:)``): when the build may use AVX-512
+/// (``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``): when the build may use AVX-512
 /// (`-Xcc -march=native` on such a machine) and `K ≥ 32`, unless `LAYERKIT_QF_KERNEL=0`.
 enum PanelKernel {
     /// Whether this build's code may use AVX-512F (see `Sources/CBLAS/shim.h`).
@@ -428,35 +354,32 @@ enum PanelKernel {
     static func use(outputs: Int) -> Bool { forced ?? (available && outputs >= 32) }
 }
 
-/// One 8 × 32 tile of a product: `y[r, 0..<32] (+)= Σ_q o[r·ldo + q·oStep] · s[q·sStep ..< q·sStep + 32]`
-/// for `r < 8`, `q < count`, with the 16 accumulators (two 16-lane vectors per row) in
-/// registers: each step loads 32 values of `s` and broadcasts 8 of `o` into 16 FMAs.
-/// The forward runs it over a panel of the panel-packed fold (`sStep` 32: contiguous, so
-/// nothing is packed per call), the weight gradient over `g` and the outer product's columns.
+/// One 8 × 32 tile of `y = O · S`: `y[r, 0..<32] (+)= Σ_q o[r·ldo + q] · s[32q ..< 32q + 32]` for
+/// `q < count`, with the 16 accumulators (two 16-lane vectors per row) in registers: each
+/// step loads 32 weights and broadcasts 8 outer-product values into 16 FMAs. `s` is a panel
+/// of the panel-packed fold, contiguous, so nothing is packed per call.
 @inline(never)
 func quadraticPanelTile(
-    _ o: UnsafePointer<Float>, ldo: Int, oStep: Int, _ s: UnsafePointer<Float>, sStep: Int, _ count: Int,
-    _ y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool
+    _ o: UnsafePointer<Float>, _ ldo: Int, _ s: UnsafePointer<Float>, _ count: Int,
+    _ y: UnsafeMutablePointer<Float>, _ ldy: Int, accumulate: Bool
 ) {
     typealias V = SIMD16<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
     var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
     let o0 = o, o1 = o + ldo, o2 = o + 2 &* ldo, o3 = o + 3 &* ldo
     let o4 = o + 4 &* ldo, o5 = o + 5 &* ldo, o6 = o + 6 &* ldo, o7 = o + 7 &* ldo
-    var w = UnsafeRawPointer(s), iq = 0
-    let wStep = sStep &* MemoryLayout<Float>.size
-    for _ in 0..<count {
+    var w = UnsafeRawPointer(s)
+    for q in 0..<count {
         let b0 = w.loadUnaligned(as: V.self), b1 = w.loadUnaligned(fromByteOffset: 64, as: V.self)
-        var a = V(repeating: o0[iq]); c00 = c00.addingProduct(a, b0); c01 = c01.addingProduct(a, b1)
-        a = V(repeating: o1[iq]); c10 = c10.addingProduct(a, b0); c11 = c11.addingProduct(a, b1)
-        a = V(repeating: o2[iq]); c20 = c20.addingProduct(a, b0); c21 = c21.addingProduct(a, b1)
-        a = V(repeating: o3[iq]); c30 = c30.addingProduct(a, b0); c31 = c31.addingProduct(a, b1)
-        a = V(repeating: o4[iq]); c40 = c40.addingProduct(a, b0); c41 = c41.addingProduct(a, b1)
-        a = V(repeating: o5[iq]); c50 = c50.addingProduct(a, b0); c51 = c51.addingProduct(a, b1)
-        a = V(repeating: o6[iq]); c60 = c60.addingProduct(a, b0); c61 = c61.addingProduct(a, b1)
-        a = V(repeating: o7[iq]); c70 = c70.addingProduct(a, b0); c71 = c71.addingProduct(a, b1)
-        w += wStep
-        iq &+= oStep
+        var a = V(repeating: o0[q]); c00 = c00.addingProduct(a, b0); c01 = c01.addingProduct(a, b1)
+        a = V(repeating: o1[q]); c10 = c10.addingProduct(a, b0); c11 = c11.addingProduct(a, b1)
+        a = V(repeating: o2[q]); c20 = c20.addingProduct(a, b0); c21 = c21.addingProduct(a, b1)
+        a = V(repeating: o3[q]); c30 = c30.addingProduct(a, b0); c31 = c31.addingProduct(a, b1)
+        a = V(repeating: o4[q]); c40 = c40.addingProduct(a, b0); c41 = c41.addingProduct(a, b1)
+        a = V(repeating: o5[q]); c50 = c50.addingProduct(a, b0); c51 = c51.addingProduct(a, b1)
+        a = V(repeating: o6[q]); c60 = c60.addingProduct(a, b0); c61 = c61.addingProduct(a, b1)
+        a = V(repeating: o7[q]); c70 = c70.addingProduct(a, b0); c71 = c71.addingProduct(a, b1)
+        w += 128
     }
     func store(_ r: Int, _ v0: V, _ v1: V) {
         let row = UnsafeMutableRawPointer(y + r &* ldy)
