@@ -261,9 +261,9 @@ struct QuadraticForm<T: TensorScalar> {
         if let dw {
             let wp = dw.pointer(T.self)
             if p * k > 0 && b > 0 {
-                // D a block of triangle rows at a time (about 512 KB of D), each block mirrored
+                // D a block of triangle rows at a time (about 1 MB of D), each block mirrored
                 // into both triangles of dW while it is still in L2.
-                let target = Swift.max(i, (512 << 10) / Swift.max(1, k * MemoryLayout<T>.size))
+                let target = Swift.max(i, (1 << 20) / Swift.max(1, k * MemoryLayout<T>.size))
                 let d = Storage(dtype: T.dtype, count: (target + i) * k), dp = d.pointer(T.self)
                 let op = packedOuter.readPointer(T.self)
                 var r0 = 0
