@@ -16,9 +16,12 @@ import Darwin
 // half the GEMM of the full [B, I²] · [I², K] product, and half the weight traffic. Pairs are
 // numbered row by row of the upper triangle: p(i, j) = i·I − i(i−1)/2 + (j − i).
 // S is stored transposed, Sᵀ [K, P], so that both GEMM operands run along P (OpenBLAS packs a
-// "TN" product straight from contiguous rows; for B = 32, K = 128, P = 8256 it runs at near peak,
-// about twice the speed of the "NN" product over S [P, K]). For small batches the forward is
-// computed as yᵀ = Sᵀ·Oᵀ ([K, B]) and transposed into y.
+// "TN" product straight from contiguous rows; for B = 32, K = 128, P = 8256 it was up to twice
+// as fast as the "NN" product over S [P, K]). For small batches the forward is computed as
+// yᵀ = Sᵀ·Oᵀ ([K, B]) and transposed into y. In AVX-512 builds the float32 forward (K ≥ 32)
+// runs instead through LayerKit's own 8 × 32 tile kernel over a second layout of S, in panels
+// of 32 columns, so the weight is never repacked per call (OpenBLAS spends about 40% of the
+// TN product repacking it). Notes/reduction-speed.md has the measurements.
 // Backward, with g = ∂L/∂y:
 //     ∂L/∂W_ijk = ∂L/∂W_jik = D_p(i,j),k with D = Oᵀ·g  (one [P, B]·[B, K] GEMM, mirrored);
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
@@ -26,7 +29,7 @@ import Darwin
 // (``Storage/derived(_:make:)``, dropped by any write access to that buffer: an optimiser step,
 // `copy(from:)`, `fill`, in-place arithmetic, loading a state dict, gradCheck's perturbations),
 // and shared by the forward and the input gradient. A forward then costs the packing of O and
-// one GEMM.
+// one product.
 
 extension Tensor {
     /// The quadratic form `y[b, k] = Σ_ij weight[i, j, k] · self[b, i] · self[b, j]`
@@ -35,8 +38,9 @@ extension Tensor {
     ///
     /// It runs over the `I(I+1)/2` pairs `i ≤ j` only: the weight is folded into
     /// `W_ij + W_ji` and the outer product is packed, so the product costs half the flops of
-    /// the full `[B, I²]·[I², K]` one. The folded weight (`I(I+1)/2 × K` elements) is kept
-    /// with the weight's buffer and reused until that buffer is written to. The weight keeps
+    /// the full `[B, I²]·[I², K]` one. The folded weight (`I(I+1)/2 × K` elements, in one or
+    /// two layouts) is kept with the weight's buffer and reused until that buffer is written
+    /// to. The weight keeps
     /// PyTorch's `[I, I, K]` layout and its gradient is symmetric in `(i, j)`, as the einsum's is.
     ///
     ///     let y = x.quadraticForm(w)     // [B, I] with [I, I, K] → [B, K]
