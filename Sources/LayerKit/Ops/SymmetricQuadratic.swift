@@ -105,18 +105,20 @@ struct QuadraticForm<T: TensorScalar> {
     @inline(__always)
     func rowStart(_ r: Int) -> Int { r &* i &- r &* (r &- 1) / 2 }
 
-    /// Runs `body(r, firstPair)` for every upper-triangle row r, split over threads into
-    /// ranges of about equal pair counts (rows are `i − r` pairs long).
-    func forEachTriangleRow(minWork: Int, _ body: (Int, Int) -> Void) {
-        let threads = Swift.min(Parallelism.threadCount, Swift.max(1, p &* k / minWork))
+    /// Runs `body(r, firstPair)` for every upper-triangle row r in `rows` (all by default),
+    /// split over threads into ranges of about equal pair counts (rows are `i − r` pairs long).
+    func forEachTriangleRow(_ rows: Range<Int>? = nil, minWork: Int, _ body: (Int, Int) -> Void) {
+        let rows = rows ?? 0..<i
+        let start = rowStart(rows.lowerBound), pairs = rowStart(rows.upperBound) &- start
+        let threads = Swift.min(Parallelism.threadCount, Swift.max(1, pairs &* k / minWork))
         if threads <= 1 {
-            for r in 0..<i { body(r, rowStart(r)) }
+            for r in rows { body(r, rowStart(r)) }
             return
         }
-        // Row boundaries where the cumulative pair count crosses t·p/threads.
-        var bounds = [0]
-        for r in 0..<i where bounds.count < threads && rowStart(r) >= bounds.count * p / threads { bounds.append(r) }
-        bounds.append(i)
+        // Row boundaries where the cumulative pair count crosses t·pairs/threads.
+        var bounds = [rows.lowerBound]
+        for r in rows where bounds.count < threads && rowStart(r) &- start >= bounds.count * pairs / threads { bounds.append(r) }
+        bounds.append(rows.upperBound)
         let parts = bounds.count - 1, fixed = bounds
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendableBox(body)
@@ -274,18 +276,16 @@ struct QuadraticForm<T: TensorScalar> {
                 while r0 < i {
                     var r1 = r0, pairs = 0
                     while r1 < i && (pairs == 0 || pairs + (i - r1) <= target) { pairs += i - r1; r1 += 1 }
-                    let start = rowStart(r0), rows = r1 - r0
+                    let start = rowStart(r0)
                     T.gemm(transA: true, transB: false, m: pairs, n: k, k: b, alpha: 1, a: op + start, lda: p,
                            b: gp, ldb: k, beta: 0, c: dp, ldc: k)
-                    parallelChunks(rows, align: 1, unitCost: 2 * pairs / rows * k, grain: 1 << 16) { lo, hi in
-                        for r in (r0 + lo)..<(r0 + hi) {
-                            let first = rowStart(r) &- start
-                            for c in r..<i {
-                                let s = dp + (first &+ c &- r) &* k
-                                let upper = wp + (r &* i &+ c) &* k, lower = wp + (c &* i &+ r) &* k
-                                for t in 0..<k { upper[t] = s[t] }
-                                if c != r { for t in 0..<k { lower[t] = s[t] } }
-                            }
+                    forEachTriangleRow(r0..<r1, minWork: 1 << 15) { r, pair in
+                        let first = pair &- start
+                        for c in r..<i {
+                            let s = dp + (first &+ c &- r) &* k
+                            let upper = wp + (r &* i &+ c) &* k, lower = wp + (c &* i &+ r) &* k
+                            for t in 0..<k { upper[t] = s[t] }
+                            if c != r { for t in 0..<k { lower[t] = s[t] } }
                         }
                     }
                     r0 = r1
