@@ -89,6 +89,7 @@ struct FoldedWeightCacheTests {
             expectCurrent(x, layer.weight, "\(name) step \(step)")
             optimiser.zeroGrad()
             let y = layer(x)
+            #expect(allClose(y, reference(x, layer.weight), rtol: 1e-4, atol: 1e-4), "recorded forward, \(name) step \(step)")
             (y * y).sum().backward()
             let before = layer.weight.detach().clone()
             optimiser.step()

@@ -62,13 +62,17 @@ extension Tensor {
         let out = Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.k), shape: [q.b, q.k])
         let needsGrad = Tensor.needsGrad(self, weight)
         if T.self == Float.self && PanelKernel.use(outputs: q.k) && q.b > 0 && q.p > 0 {
-            // The forward through LayerKit's own kernel over the panel-packed fold.
-            let panels = q.panelWeight(weight.storage)
+            // The forward through LayerKit's own kernel over the panel-packed fold; with grad,
+            // over the buffer that also holds the transposed fold for the input gradient.
             let packedOuter = Storage(dtype: T.dtype, count: q.paddedRows * q.p)
             q.packOuter(x, packedOuter, paddedRows: q.paddedRows)
-            q.forwardPanels(packedOuter, panels, out.storage)
-            guard needsGrad else { return out }
-            return recordBackward(weight, q, out, folded: q.foldedWeight(weight.storage), packedOuter: packedOuter)
+            guard needsGrad else {
+                q.forwardPanels(packedOuter, q.panelWeight(weight.storage), out.storage)
+                return out
+            }
+            let (folds, panelOffset) = q.foldedWeightAndPanels(weight.storage)
+            q.forwardPanels(packedOuter, folds, out.storage, panelOffset: panelOffset)
+            return recordBackward(weight, q, out, folded: folds, packedOuter: packedOuter)
         }
         let folded = q.foldedWeight(weight.storage)
         let packedOuter = Storage(dtype: T.dtype, count: Swift.max(q.b * q.p, 1))
@@ -183,41 +187,63 @@ struct QuadraticForm<T: TensorScalar> {
     /// The 32-column panels of the panel-packed fold.
     var panelCount: Int { (k + 31) / 32 }
 
-    /// The fold packed for ``forwardPanels(_:_:_:)``: panel `n` holds `S[q, 32n ..< 32n + 32]` for
-    /// every pair `q` in turn (`p × 32` contiguous, columns past `k` zero), kept with `w`'s
-    /// buffer until that buffer is written to.
+    /// The fold packed for ``forwardPanels(_:_:_:panelOffset:)``: panel `n` holds
+    /// `S[q, 32n ..< 32n + 32]` for every pair `q` in turn (`p × 32` contiguous, columns past `k`
+    /// zero), kept with `w`'s buffer until that buffer is written to.
     func panelWeight(_ w: Storage) -> Storage {
         w.derived(DerivedKey("quadraticForm.panels", [i, k])) { w in
-            let panels = panelCount, p = p, i = i, k = k
-            let packed = Storage(dtype: T.dtype, count: panels &* p &* 32)
+            let packed = Storage(dtype: T.dtype, count: panelCount &* p &* 32)
             let wp = w.readPointer(T.self), sp = packed.pointer(T.self)
-            forEachTriangleRow(minWork: 1 << 15) { r, first in
-                for c in r..<i {
-                    let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, q = first &+ c &- r
-                    for n in 0..<panels {
-                        let dst = sp + (n &* p &+ q) &* 32, t0 = n &* 32, width = Swift.min(32, k &- t0)
-                        if c == r {
-                            for j in 0..<width { dst[j] = a[t0 &+ j] }
-                        } else {
-                            for j in 0..<width { dst[j] = a[t0 &+ j] + bT[t0 &+ j] }
-                        }
-                        for j in width..<32 { dst[j] = 0 }
-                    }
-                }
-            }
+            forEachTriangleRow(minWork: 1 << 15) { r, first in panelRow(r, first: first, wp, into: sp) }
             return packed
+        }
+    }
+
+    /// Both layouts of the fold in one buffer, built in one pass over `w` (a step of training
+    /// changes the weight, and the forward with grad needs both): the transposed fold `Sᵀ`
+    /// (`k × p`, at offset 0, for the input gradient) and then the panel-packed fold, at the
+    /// returned offset. Kept with `w`'s buffer until that buffer is written to.
+    func foldedWeightAndPanels(_ w: Storage) -> (folds: Storage, panelOffset: Int) {
+        let offset = p &* k
+        let folds = w.derived(DerivedKey("quadraticForm.fold+panels", [i, k])) { w in
+            let both = Storage(dtype: T.dtype, count: offset &+ panelCount &* p &* 32)
+            let wp = w.readPointer(T.self), sp = both.pointer(T.self)
+            forEachTriangleRow(minWork: 1 << 14) { r, first in
+                foldRow(r, first: first, wp, into: sp)
+                panelRow(r, first: first, wp, into: sp + offset)
+            }
+            return both
+        }
+        return (folds, offset)
+    }
+
+    /// Writes triangle row r of the panel-packed fold (see ``panelWeight(_:)``).
+    @inline(__always)
+    func panelRow(_ r: Int, first: Int, _ wp: UnsafePointer<T>, into sp: UnsafeMutablePointer<T>) {
+        let panels = panelCount
+        for c in r..<i {
+            let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, q = first &+ c &- r
+            for n in 0..<panels {
+                let dst = sp + (n &* p &+ q) &* 32, t0 = n &* 32, width = Swift.min(32, k &- t0)
+                if c == r {
+                    for j in 0..<width { dst[j] = a[t0 &+ j] }
+                } else {
+                    for j in 0..<width { dst[j] = a[t0 &+ j] + bT[t0 &+ j] }
+                }
+                for j in width..<32 { dst[j] = 0 }
+            }
         }
     }
 
     /// `out = O · S` through ``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``, over tiles of 8
     /// rows of `O` (`paddedRows × p`) and one 32-column panel of `S`, split over threads, with
     /// the pairs in blocks of 1024 so that a tile's slices of `O` and `S` stay in L2.
-    func forwardPanels(_ packedOuter: Storage, _ panels: Storage, _ out: Storage) {
+    func forwardPanels(_ packedOuter: Storage, _ panels: Storage, _ out: Storage, panelOffset: Int = 0) {
         let rows = paddedRows, width = panelCount &* 32, p = p, b = b, k = k
         let direct = rows == b && width == k
         let y = direct ? out : Storage(dtype: T.dtype, count: rows &* width)
         let op = UnsafeRawPointer(packedOuter.readPointer(T.self)).assumingMemoryBound(to: Float.self)
-        let sp = UnsafeRawPointer(panels.readPointer(T.self)).assumingMemoryBound(to: Float.self)
+        let sp = UnsafeRawPointer(panels.readPointer(T.self) + panelOffset).assumingMemoryBound(to: Float.self)
         let yp = UnsafeMutableRawPointer(y.pointer(T.self)).assumingMemoryBound(to: Float.self)
         let rowTiles = rows / 8, tiles = rowTiles &* panelCount
         parallelChunks(tiles, align: 1, unitCost: 8 &* 32 &* p, grain: 1 << 20) { lo, hi in
