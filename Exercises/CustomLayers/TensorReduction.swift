@@ -4,7 +4,7 @@
 /// `weight` is `[in, in, out]`, the layout of PyTorch's `einsum("bi,ijk,bj->bk", x, W, x)`.
 /// The work is LayerKit's ``Tensor/quadraticForm(_:)``: since `x_i x_j` is symmetric in
 /// `(i, j)`, only the `in(in+1)/2` pairs `i ≤ j` enter one GEMM, against the weight folded
-/// once per call into `W_ijk + W_jik` — half the flops of the full `[B, in·in]·[in·in, out]`
+/// into `W_ijk + W_jik` (kept until the weight changes) — half the flops of the full `[B, in·in]·[in·in, out]`
 /// product. Its backward is two more GEMMs over the same pairs:
 ///
 /// - `∂L/∂W_ijk = Σ_b g_bk x_bi x_bj`, computed for `i ≤ j` and mirrored (it is symmetric);

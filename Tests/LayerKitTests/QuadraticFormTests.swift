@@ -16,7 +16,7 @@ struct QuadraticFormTests {
             let y = x.quadraticForm(w)
             let want = try fixtureTensor(c["y"])
             #expect(allClose(y, want, rtol: rtol, atol: atol), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want))")
-            // Without grad the weight is folded block by block: the same values.
+            // Without grad (no backward recorded; with AVX-512 another cached layout): the same values.
             let unrecorded = withNoGrad { x.quadraticForm(w) }
             #expect(allClose(unrecorded, want, rtol: rtol, atol: atol), "no-grad path: max diff \(maxDiff(unrecorded, want))")
             (y * g).sum().backward()

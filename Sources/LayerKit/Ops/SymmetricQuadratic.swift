@@ -1,4 +1,12 @@
+import CBLAS
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // The quadratic form y_bk = Σ_ij W_ijk x_bi x_bj (einsum "bi,ijk,bj->bk") over the symmetric
 // half of the outer product, with its backward beside it.
@@ -7,21 +15,33 @@ import Dispatch
 //     y = O · S,   O_b,p(i,j) = x_bi x_bj (i ≤ j),   S_p(i,i) = W_ii,   S_p(i,j) = W_ij + W_ji (i < j),
 // half the GEMM of the full [B, I²] · [I², K] product, and half the weight traffic. Pairs are
 // numbered row by row of the upper triangle: p(i, j) = i·I − i(i−1)/2 + (j − i).
+// S is stored transposed, Sᵀ [K, P], so that both GEMM operands run along P (OpenBLAS packs a
+// "TN" product straight from contiguous rows; for B = 32, K = 128, P = 8256 it was up to twice
+// as fast as the "NN" product over S [P, K]). For small batches the forward is computed as
+// yᵀ = Sᵀ·Oᵀ ([K, B]) and transposed into y. In AVX-512 builds the float32 forward (K ≥ 32)
+// runs instead through LayerKit's own 8 × 32 tile kernel over a second layout of S, in panels
+// of 32 columns, so the weight is never repacked per call (OpenBLAS spends about 40% of the
+// TN product repacking it). Notes/reduction-speed.md has the measurements.
 // Backward, with g = ∂L/∂y:
 //     ∂L/∂W_ijk = ∂L/∂W_jik = D_p(i,j),k with D = Oᵀ·g  (one [P, B]·[B, K] GEMM, mirrored);
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
-// S is built once per call and shared by the forward and the input gradient; when no
-// gradient is needed it is folded block by block, each block consumed by its GEMM from cache.
+// S depends only on W: it is built once per change of W's contents and kept with W's buffer
+// (``Storage/derived(_:make:)``, dropped by any write access to that buffer: an optimiser step,
+// `copy(from:)`, `fill`, in-place arithmetic, loading a state dict, gradCheck's perturbations),
+// and shared by the forward and the input gradient. A forward then costs the packing of O and
+// one product.
 
 extension Tensor {
     /// The quadratic form `y[b, k] = Σ_ij weight[i, j, k] · self[b, i] · self[b, j]`
     /// (`torch.einsum("bi,ijk,bj->bk", x, W, x)`) for `self` of shape `[B, I]` and `weight`
     /// of shape `[I, I, K]`, differentiable in both.
     ///
-    /// It runs over the `I(I+1)/2` pairs `i ≤ j` only: the weight is folded once per call
-    /// into `W_ij + W_ji` and the outer product is packed, so the product costs half the
-    /// flops of the full `[B, I²]·[I², K]` one. The weight keeps PyTorch's `[I, I, K]`
-    /// layout and its gradient is symmetric in `(i, j)`, as the einsum's is.
+    /// It runs over the `I(I+1)/2` pairs `i ≤ j` only: the weight is folded into
+    /// `W_ij + W_ji` and the outer product is packed, so the product costs half the flops of
+    /// the full `[B, I²]·[I², K]` one. The folded weight (`I(I+1)/2 × K` elements, in one or
+    /// two layouts) is kept with the weight's buffer and reused until that buffer is written
+    /// to. The weight keeps
+    /// PyTorch's `[I, I, K]` layout and its gradient is symmetric in `(i, j)`, as the einsum's is.
     ///
     ///     let y = x.quadraticForm(w)     // [B, I] with [I, I, K] → [B, K]
     public final func quadraticForm(_ weight: Tensor) -> Tensor {
@@ -30,41 +50,50 @@ extension Tensor {
         }
         let dtype = DType.promoted(self.dtype, weight.dtype)
         if self.dtype != dtype || weight.dtype != dtype { return to(dtype).quadraticForm(weight.to(dtype)) }
-        let (b, i, k) = (shape[0], shape[1], weight.shape[2])
-        let p = i * (i + 1) / 2
-        let x = storage, w = weight.storage
-        let packedOuter = Storage(dtype: dtype, count: Swift.max(b * p, 1))
-        let out = Tensor(storage: Storage(dtype: dtype, count: b * k), shape: [b, k])
-        guard Tensor.needsGrad(self, weight) else {
-            // No backward to share the folded weight with: fold it block by block, each block
-            // used by its GEMM while it is still in cache.
-            switch dtype {
-            case .float32: QuadraticForm<Float>(b: b, i: i, k: k).forwardBlocked(x, w, packedOuter, out.storage)
-            case .float64: QuadraticForm<Double>(b: b, i: i, k: k).forwardBlocked(x, w, packedOuter, out.storage)
-            default: notImplemented("quadraticForm", dtype)
-            }
-            return out
-        }
-        let packedWeight = Storage(dtype: dtype, count: Swift.max(p * k, 1))
         switch dtype {
-        case .float32: QuadraticForm<Float>(b: b, i: i, k: k).forward(x, w, packedWeight, packedOuter, out.storage)
-        case .float64: QuadraticForm<Double>(b: b, i: i, k: k).forward(x, w, packedWeight, packedOuter, out.storage)
+        case .float32: return quadraticForm(weight, QuadraticForm<Float>(b: shape[0], i: shape[1], k: weight.shape[2]))
+        case .float64: return quadraticForm(weight, QuadraticForm<Double>(b: shape[0], i: shape[1], k: weight.shape[2]))
         default: notImplemented("quadraticForm", dtype)
         }
+    }
+
+    private final func quadraticForm<T: TensorScalar>(_ weight: Tensor, _ q: QuadraticForm<T>) -> Tensor {
+        let x = storage
+        let out = Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.k), shape: [q.b, q.k])
+        let needsGrad = Tensor.needsGrad(self, weight)
+        if T.self == Float.self && PanelKernel.use(outputs: q.k) && q.b > 0 && q.p > 0 {
+            // The forward through LayerKit's own kernel over the panel-packed fold; with grad,
+            // over the buffer that also holds the transposed fold for the input gradient.
+            let packedOuter = Storage(dtype: T.dtype, count: q.paddedRows * q.p)
+            q.packOuter(x, packedOuter, paddedRows: q.paddedRows)
+            guard needsGrad else {
+                q.forwardPanels(packedOuter, q.panelWeight(weight.storage), out.storage)
+                return out
+            }
+            let (folds, panelOffset) = q.foldedWeightAndPanels(weight.storage)
+            q.forwardPanels(packedOuter, folds, out.storage, panelOffset: panelOffset)
+            return recordBackward(weight, q, out, folded: folds, packedOuter: packedOuter)
+        }
+        let folded = q.foldedWeight(weight.storage)
+        let packedOuter = Storage(dtype: T.dtype, count: Swift.max(q.b * q.p, 1))
+        q.packOuter(x, packedOuter)
+        q.forward(packedOuter, folded, out.storage)
+        guard needsGrad else { return out }
+        return recordBackward(weight, q, out, folded: folded, packedOuter: packedOuter)
+    }
+
+    /// Records the backward of `out = self.quadraticForm(weight)`, from the transposed fold and
+    /// the packed outer product (whose first `q.b` rows are used).
+    private final func recordBackward<T: TensorScalar>(
+        _ weight: Tensor, _ q: QuadraticForm<T>, _ out: Tensor, folded: Storage, packedOuter: Storage
+    ) -> Tensor {
+        let x = storage
         let needX = requiresGrad, needW = weight.requiresGrad, xShape = shape, wShape = weight.shape
         out.record("QuadraticFormBackward0", self, weight) { g in
-            let g = g.dtype == dtype ? g : g.to(dtype)
-            let dx = needX ? Tensor(storage: Storage(dtype: dtype, count: b * i), shape: xShape) : nil
-            let dw = needW ? Tensor(storage: Storage(dtype: dtype, count: i * i * k), shape: wShape) : nil
-            switch dtype {
-            case .float32:
-                QuadraticForm<Float>(b: b, i: i, k: k).backward(
-                    g.storage, x, packedWeight, packedOuter, dx: dx?.storage, dw: dw?.storage)
-            case .float64:
-                QuadraticForm<Double>(b: b, i: i, k: k).backward(
-                    g.storage, x, packedWeight, packedOuter, dx: dx?.storage, dw: dw?.storage)
-            default: notImplemented("quadraticForm", dtype)
-            }
+            let g = g.dtype == T.dtype ? g : g.to(T.dtype)
+            let dx = needX ? Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.i), shape: xShape) : nil
+            let dw = needW ? Tensor(storage: Storage(dtype: T.dtype, count: q.i * q.i * q.k), shape: wShape) : nil
+            q.backward(g.storage, x, folded, packedOuter, dx: dx?.storage, dw: dw?.storage)
             return [dx, dw]
         }
         return out
@@ -80,18 +109,20 @@ struct QuadraticForm<T: TensorScalar> {
     @inline(__always)
     func rowStart(_ r: Int) -> Int { r &* i &- r &* (r &- 1) / 2 }
 
-    /// Runs `body(r, firstPair)` for every upper-triangle row r, split over threads into
-    /// ranges of about equal pair counts (rows are `i − r` pairs long).
-    func forEachTriangleRow(minWork: Int, _ body: (Int, Int) -> Void) {
-        let threads = Swift.min(Parallelism.threadCount, Swift.max(1, p &* k / minWork))
+    /// Runs `body(r, firstPair)` for every upper-triangle row r in `rows` (all by default),
+    /// split over threads into ranges of about equal pair counts (rows are `i − r` pairs long).
+    func forEachTriangleRow(_ rows: Range<Int>? = nil, minWork: Int, _ body: (Int, Int) -> Void) {
+        let rows = rows ?? 0..<i
+        let start = rowStart(rows.lowerBound), pairs = rowStart(rows.upperBound) &- start
+        let threads = Swift.min(Parallelism.threadCount, Swift.max(1, pairs &* k / minWork))
         if threads <= 1 {
-            for r in 0..<i { body(r, rowStart(r)) }
+            for r in rows { body(r, rowStart(r)) }
             return
         }
-        // Row boundaries where the cumulative pair count crosses t·p/threads.
-        var bounds = [0]
-        for r in 0..<i where bounds.count < threads && rowStart(r) >= bounds.count * p / threads { bounds.append(r) }
-        bounds.append(i)
+        // Row boundaries where the cumulative pair count crosses t·pairs/threads.
+        var bounds = [rows.lowerBound]
+        for r in rows where bounds.count < threads && rowStart(r) &- start >= bounds.count * pairs / threads { bounds.append(r) }
+        bounds.append(rows.upperBound)
         let parts = bounds.count - 1, fixed = bounds
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendableBox(body)
@@ -101,60 +132,145 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
-    /// Writes row r of the folded weight's upper triangle, `S[p(r, c), :] = W[r, c, :] +
-    /// W[c, r, :]` for `c > r` and `W[r, r, :]` for `c = r`, to `dst` (`i − r` rows of `k`).
+    /// Writes row r of the folded weight's upper triangle into the transposed fold `Sᵀ`
+    /// (`k × p`): `Sᵀ[t, p(r, c)] = W[r, c, t] + W[c, r, t]` for `c > r`, `W[r, r, t]` for `c = r`.
+    /// Blocks of 16 `t` keep the 16 destination rows being filled in L1.
     @inline(__always)
-    func foldRow(_ r: Int, _ wp: UnsafeMutablePointer<T>, into dst: UnsafeMutablePointer<T>) {
+    func foldRow(_ r: Int, first: Int, _ wp: UnsafePointer<T>, into st: UnsafeMutablePointer<T>) {
         let diag = wp + (r &* i &+ r) &* k
-        for t in 0..<k { dst[t] = diag[t] }
-        for c in (r + 1)..<Swift.max(r + 1, i) {
-            let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, d = dst + (c &- r) &* k
-            for t in 0..<k { d[t] = a[t] + bT[t] }
-        }
-    }
-
-    /// `out = O · S` with `S` and `O` built into `packedWeight` and `packedOuter`.
-    func forward(_ x: Storage, _ w: Storage, _ packedWeight: Storage, _ packedOuter: Storage, _ out: Storage) {
-        let k = k, b = b, p = p
-        let wp = w.pointer(T.self), sp = packedWeight.pointer(T.self), op = packedOuter.pointer(T.self)
-        forEachTriangleRow(minWork: 1 << 15) { r, first in foldRow(r, wp, into: sp + first &* k) }
-        packOuter(x, packedOuter)
-        if b * k == 0 { return }
-        if p == 0 { out.raw.initializeMemory(as: UInt8.self, repeating: 0, count: b * k * MemoryLayout<T>.size); return }
-        T.gemm(transA: false, transB: false, m: b, n: k, k: p, alpha: 1, a: op, lda: p, b: sp, ldb: k,
-               beta: 0, c: out.pointer(T.self), ldc: k)
-    }
-
-    /// ``forward(_:_:_:_:_:)`` without keeping the folded weight: it is folded a block of
-    /// triangle rows at a time (about 256 KB) into a scratch buffer, and each block's GEMM
-    /// accumulates into `out` while the block is still in L2.
-    func forwardBlocked(_ x: Storage, _ w: Storage, _ packedOuter: Storage, _ out: Storage) {
-        let i = i, k = k, b = b, p = p
-        packOuter(x, packedOuter)
-        if b * k == 0 { return }
-        if p == 0 { out.raw.initializeMemory(as: UInt8.self, repeating: 0, count: b * k * MemoryLayout<T>.size); return }
-        let wp = w.pointer(T.self), op = packedOuter.pointer(T.self), yp = out.pointer(T.self)
-        let target = Swift.max(i, (256 << 10) / Swift.max(1, k * MemoryLayout<T>.size))
-        let block = Storage(dtype: T.dtype, count: (target + i) * k), bp = block.pointer(T.self)
-        var r0 = 0
-        while r0 < i {
-            var r1 = r0, pairs = 0
-            while r1 < i && (pairs == 0 || pairs + (i - r1) <= target) { pairs += i - r1; r1 += 1 }
-            let start = rowStart(r0), rows = r1 - r0
-            parallelChunks(rows, align: 1, unitCost: pairs / rows * k, grain: 1 << 15) { lo, hi in
-                for r in (r0 + lo)..<(r0 + hi) { foldRow(r, wp, into: bp + (rowStart(r) - start) &* k) }
+        var t0 = 0
+        while t0 < k {
+            let t1 = Swift.min(k, t0 &+ 16)
+            for t in t0..<t1 { st[t &* p &+ first] = diag[t] }
+            for c in (r + 1)..<Swift.max(r + 1, i) {
+                let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, q = first &+ c &- r
+                for t in t0..<t1 { st[t &* p &+ q] = a[t] + bT[t] }
             }
-            T.gemm(transA: false, transB: false, m: b, n: k, k: pairs, alpha: 1, a: op + start, lda: p, b: bp, ldb: k,
-                   beta: r0 == 0 ? 0 : 1, c: yp, ldc: k)
-            r0 = r1
+            t0 = t1
         }
-        withExtendedLifetime(block) {}
     }
 
-    /// The packed outer product: row b of `packedOuter` holds `x_r x_c` for `r ≤ c`.
-    func packOuter(_ x: Storage, _ packedOuter: Storage) {
+    /// The transposed folded weight `Sᵀ` (`k × p`) of `w`, kept with `w`'s buffer until that
+    /// buffer is written to.
+    func foldedWeight(_ w: Storage) -> Storage {
+        w.derived(DerivedKey("quadraticForm.fold", [i, k])) { w in
+            let folded = Storage(dtype: T.dtype, count: Swift.max(p &* k, 1))
+            let wp = w.readPointer(T.self), sp = folded.pointer(T.self)
+            forEachTriangleRow(minWork: 1 << 15) { r, first in foldRow(r, first: first, wp, into: sp) }
+            return folded
+        }
+    }
+
+    /// Whether the forward computes `yᵀ = Sᵀ·Oᵀ` and transposes it (small batches), rather than
+    /// `y = O·S` straight into `out`.
+    var forwardTransposed: Bool { b <= k }
+
+    /// `out = O · S` for the packed outer product `O` (`b × p`) and the transposed fold `Sᵀ` (`k × p`).
+    func forward(_ packedOuter: Storage, _ folded: Storage, _ out: Storage) {
+        if b * k == 0 { return }
+        if p == 0 { out.zero(); return }
+        let op = packedOuter.readPointer(T.self), sp = folded.readPointer(T.self), yp = out.pointer(T.self)
+        if forwardTransposed {
+            let yt = Storage(dtype: T.dtype, count: k * b), tp = yt.pointer(T.self)
+            T.gemm(transA: false, transB: true, m: k, n: b, k: p, alpha: 1, a: sp, lda: p, b: op, ldb: p,
+                   beta: 0, c: tp, ldc: b)
+            for t in 0..<k { for row in 0..<b { yp[row &* k &+ t] = tp[t &* b &+ row] } }
+            withExtendedLifetime(yt) {}
+        } else {
+            T.gemm(transA: false, transB: true, m: b, n: k, k: p, alpha: 1, a: op, lda: p, b: sp, ldb: p,
+                   beta: 0, c: yp, ldc: k)
+        }
+    }
+
+    /// The rows of the panel kernel's packed outer product: `b` rounded up to its 8-row tiles.
+    var paddedRows: Int { (b + 7) / 8 * 8 }
+    /// The 32-column panels of the panel-packed fold.
+    var panelCount: Int { (k + 31) / 32 }
+
+    /// The fold packed for ``forwardPanels(_:_:_:panelOffset:)``: panel `n` holds
+    /// `S[q, 32n ..< 32n + 32]` for every pair `q` in turn (`p × 32` contiguous, columns past `k`
+    /// zero), kept with `w`'s buffer until that buffer is written to.
+    func panelWeight(_ w: Storage) -> Storage {
+        w.derived(DerivedKey("quadraticForm.panels", [i, k])) { w in
+            let packed = Storage(dtype: T.dtype, count: panelCount &* p &* 32)
+            let wp = w.readPointer(T.self), sp = packed.pointer(T.self)
+            forEachTriangleRow(minWork: 1 << 15) { r, first in panelRow(r, first: first, wp, into: sp) }
+            return packed
+        }
+    }
+
+    /// Both layouts of the fold in one buffer, built in one pass over `w` (a step of training
+    /// changes the weight, and the forward with grad needs both): the transposed fold `Sᵀ`
+    /// (`k × p`, at offset 0, for the input gradient) and then the panel-packed fold, at the
+    /// returned offset. Kept with `w`'s buffer until that buffer is written to.
+    func foldedWeightAndPanels(_ w: Storage) -> (folds: Storage, panelOffset: Int) {
+        let offset = p &* k
+        let folds = w.derived(DerivedKey("quadraticForm.fold+panels", [i, k])) { w in
+            let both = Storage(dtype: T.dtype, count: offset &+ panelCount &* p &* 32)
+            let wp = w.readPointer(T.self), sp = both.pointer(T.self)
+            forEachTriangleRow(minWork: 1 << 14) { r, first in
+                foldRow(r, first: first, wp, into: sp)
+                panelRow(r, first: first, wp, into: sp + offset)
+            }
+            return both
+        }
+        return (folds, offset)
+    }
+
+    /// Writes triangle row r of the panel-packed fold (see ``panelWeight(_:)``).
+    @inline(__always)
+    func panelRow(_ r: Int, first: Int, _ wp: UnsafePointer<T>, into sp: UnsafeMutablePointer<T>) {
+        let panels = panelCount
+        for c in r..<i {
+            let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, q = first &+ c &- r
+            for n in 0..<panels {
+                let dst = sp + (n &* p &+ q) &* 32, t0 = n &* 32, width = Swift.min(32, k &- t0)
+                if c == r {
+                    for j in 0..<width { dst[j] = a[t0 &+ j] }
+                } else {
+                    for j in 0..<width { dst[j] = a[t0 &+ j] + bT[t0 &+ j] }
+                }
+                for j in width..<32 { dst[j] = 0 }
+            }
+        }
+    }
+
+    /// `out = O · S` through ``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``, over tiles of 8
+    /// rows of `O` (`paddedRows × p`) and one 32-column panel of `S`, split over threads, with
+    /// the pairs in blocks of 1024 so that a tile's slices of `O` and `S` stay in L2.
+    func forwardPanels(_ packedOuter: Storage, _ panels: Storage, _ out: Storage, panelOffset: Int = 0) {
+        let rows = paddedRows, width = panelCount &* 32, p = p, b = b, k = k
+        let direct = rows == b && width == k
+        let y = direct ? out : Storage(dtype: T.dtype, count: rows &* width)
+        let op = UnsafeRawPointer(packedOuter.readPointer(T.self)).assumingMemoryBound(to: Float.self)
+        let sp = UnsafeRawPointer(panels.readPointer(T.self) + panelOffset).assumingMemoryBound(to: Float.self)
+        let yp = UnsafeMutableRawPointer(y.pointer(T.self)).assumingMemoryBound(to: Float.self)
+        let rowTiles = rows / 8, tiles = rowTiles &* panelCount
+        parallelChunks(tiles, align: 1, unitCost: 8 &* 32 &* p, grain: 1 << 20) { lo, hi in
+            var pc = 0
+            while pc < p {
+                let count = Swift.min(1024, p &- pc)
+                for tile in lo..<hi {
+                    let n: Int = tile / rowTiles, m: Int = tile &- n &* rowTiles
+                    let oOffset: Int = m &* 8 &* p &+ pc, sOffset: Int = (n &* p &+ pc) &* 32
+                    let yOffset: Int = m &* 8 &* width &+ n &* 32
+                    quadraticPanelTile(op + oOffset, p, sp + sOffset, count, yp + yOffset, width, accumulate: pc > 0)
+                }
+                pc &+= count
+            }
+        }
+        if !direct {
+            let src = y.readPointer(T.self), dst = out.pointer(T.self)
+            for row in 0..<b { (dst + row &* k).update(from: src + row &* width, count: k) }
+        }
+    }
+
+    /// The packed outer product: row b of `packedOuter` holds `x_r x_c` for `r ≤ c`; rows
+    /// `b..<paddedRows` (when more than `b`) are zeros.
+    func packOuter(_ x: Storage, _ packedOuter: Storage, paddedRows: Int? = nil) {
         let i = i, b = b, p = p
-        let xp = x.pointer(T.self), op = packedOuter.pointer(T.self)
+        let xp = x.readPointer(T.self), op = packedOuter.pointer(T.self)
+        if let paddedRows, paddedRows > b { (op + b &* p).initialize(repeating: 0, count: (paddedRows &- b) &* p) }
         // Each row of pairs is a scaled copy of x[r...].
         parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
             for row in lo..<hi {
@@ -169,56 +285,75 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
-    /// The gradients for `g = ∂L/∂y`: `dx` (when given) through `M = g·Sᵀ`, `dw` (when
+    /// The gradients for `g = ∂L/∂y`: `dx` (when given) through `M = g·Sᵀ` (`Sᵀ` is `folded`), `dw` (when
     /// given) as `D = Oᵀ·g` mirrored onto both triangles.
-    func backward(_ g: Storage, _ x: Storage, _ packedWeight: Storage, _ packedOuter: Storage, dx: Storage?, dw: Storage?) {
+    func backward(_ g: Storage, _ x: Storage, _ folded: Storage, _ packedOuter: Storage, dx: Storage?, dw: Storage?) {
         let i = i, k = k, b = b, p = p
-        let gp = g.pointer(T.self), xp = x.pointer(T.self)
+        let gp = g.readPointer(T.self), xp = x.readPointer(T.self)
         if let dw {
             let wp = dw.pointer(T.self)
             if p * k > 0 && b > 0 {
-                let d = Storage(dtype: T.dtype, count: p * k), dp = d.pointer(T.self)
-                T.gemm(transA: true, transB: false, m: p, n: k, k: b, alpha: 1, a: packedOuter.pointer(T.self), lda: p,
-                       b: gp, ldb: k, beta: 0, c: dp, ldc: k)
-                forEachTriangleRow(minWork: 1 << 15) { r, first in
-                    for c in r..<i {
-                        let s = dp + (first &+ c &- r) &* k
-                        let upper = wp + (r &* i &+ c) &* k, lower = wp + (c &* i &+ r) &* k
-                        for t in 0..<k { upper[t] = s[t] }
-                        if c != r { for t in 0..<k { lower[t] = s[t] } }
+                // D a block of triangle rows at a time (about 1 MB of D), each block mirrored
+                // into both triangles of dW while it is still in L2.
+                let target = Swift.max(i, (1 << 20) / Swift.max(1, k * MemoryLayout<T>.size))
+                let d = Storage(dtype: T.dtype, count: (target + i) * k), dp = d.pointer(T.self)
+                let op = packedOuter.readPointer(T.self)
+                var r0 = 0
+                while r0 < i {
+                    var r1 = r0, pairs = 0
+                    while r1 < i && (pairs == 0 || pairs + (i - r1) <= target) { pairs += i - r1; r1 += 1 }
+                    let start = rowStart(r0)
+                    T.gemm(transA: true, transB: false, m: pairs, n: k, k: b, alpha: 1, a: op + start, lda: p,
+                           b: gp, ldb: k, beta: 0, c: dp, ldc: k)
+                    forEachTriangleRow(r0..<r1, minWork: 1 << 15) { r, pair in
+                        let first = pair &- start
+                        for c in r..<i {
+                            let s = dp + (first &+ c &- r) &* k
+                            let upper = wp + (r &* i &+ c) &* k, lower = wp + (c &* i &+ r) &* k
+                            for t in 0..<k { upper[t] = s[t] }
+                            if c != r { for t in 0..<k { lower[t] = s[t] } }
+                        }
                     }
+                    r0 = r1
                 }
                 withExtendedLifetime(d) {}
             } else {
-                dw.raw.initializeMemory(as: UInt8.self, repeating: 0, count: i * i * k * MemoryLayout<T>.size)
+                dw.zero()
             }
         }
         if let dx {
             let dxp = dx.pointer(T.self)
             if p * k == 0 || b == 0 {
-                dx.raw.initializeMemory(as: UInt8.self, repeating: 0, count: b * i * MemoryLayout<T>.size)
+                dx.zero()
                 return
             }
             let m = Storage(dtype: T.dtype, count: b * p), mp = m.pointer(T.self)
-            T.gemm(transA: false, transB: true, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
-                   b: packedWeight.pointer(T.self), ldb: k, beta: 0, c: mp, ldc: p)
+            T.gemm(transA: false, transB: false, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
+                   b: folded.readPointer(T.self), ldb: p, beta: 0, c: mp, ldc: p)
             parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
                 for row in lo..<hi {
                     let xr = xp + row &* i, mr = mp + row &* p, d = dxp + row &* i
                     for c in 0..<i { d[c] = 0 }
                     var q = 0
                     for r in 0..<i {
-                        // Pairs (r, c), c ≥ r: ∂/∂x_r gets Σ_c M x_c (the diagonal twice), ∂/∂x_c gets M x_r.
-                        let v = xr[r], mrow = mr + q
-                        var acc = mrow[0] * v
-                        d[r] += mrow[0] * v
-                        for c in (r + 1)..<Swift.max(r + 1, i) {
-                            let mv = mrow[c &- r]
-                            acc += mv * xr[c]
-                            d[c] += mv * v
+                        // Pairs (r, c), c ≥ r: ∂/∂x_c gets M x_r, ∂/∂x_r gets Σ_c M x_c (so the
+                        // diagonal counts twice). The axpy vectorises; the dot runs on four sums.
+                        let v = xr[r], mrow = mr + q, n = i &- r, xs = xr + r, ds = d + r
+                        for j in 0..<n { ds[j] += mrow[j] * v }
+                        var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0, j = 0
+                        while j &+ 4 <= n {
+                            s0 += mrow[j] * xs[j]
+                            s1 += mrow[j &+ 1] * xs[j &+ 1]
+                            s2 += mrow[j &+ 2] * xs[j &+ 2]
+                            s3 += mrow[j &+ 3] * xs[j &+ 3]
+                            j &+= 4
                         }
-                        d[r] += acc
-                        q &+= i &- r
+                        while j < n {
+                            s0 += mrow[j] * xs[j]
+                            j &+= 1
+                        }
+                        d[r] += (s0 + s1) + (s2 + s3)
+                        q &+= n
                     }
                 }
             }
@@ -226,3 +361,67 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 }
+
+/// Whether ``Tensor/quadraticForm(_:)``'s float32 forward runs LayerKit's own AVX-512 kernel
+/// (``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``): when the build may use AVX-512
+/// (`-Xcc -march=native` on such a machine) and `K ≥ 32`, unless `LAYERKIT_QF_KERNEL=0`.
+enum PanelKernel {
+    /// Whether this build's code may use AVX-512F (see `Sources/CBLAS/shim.h`).
+    static let compiledForAVX512: Bool = LAYERKIT_AVX512F != 0
+
+    static let available: Bool = {
+        guard compiledForAVX512 else { return false }
+        guard let s = getenv("LAYERKIT_QF_KERNEL") else { return true }
+        return String(cString: s) != "0"
+    }()
+
+    /// When set, whether to use the kernel whatever the build: lets a test run both paths
+    /// (the kernel is plain Swift SIMD code, correct, only slow, without AVX-512).
+    @TaskLocal static var forced: Bool?
+
+    /// Whether a product with `outputs` columns goes through the kernel: from 32 columns up
+    /// (below, a padded 32-column panel wastes more than OpenBLAS's packing costs).
+    static func use(outputs: Int) -> Bool { forced ?? (available && outputs >= 32) }
+}
+
+/// One 8 × 32 tile of `y = O · S`: `y[r, 0..<32] (+)= Σ_q o[r·ldo + q] · s[32q ..< 32q + 32]` for
+/// `q < count`, with the 16 accumulators (two 16-lane vectors per row) in registers: each
+/// step loads 32 weights and broadcasts 8 outer-product values into 16 FMAs. `s` is a panel
+/// of the panel-packed fold, contiguous, so nothing is packed per call.
+@inline(never)
+func quadraticPanelTile(
+    _ o: UnsafePointer<Float>, _ ldo: Int, _ s: UnsafePointer<Float>, _ count: Int,
+    _ y: UnsafeMutablePointer<Float>, _ ldy: Int, accumulate: Bool
+) {
+    typealias V = SIMD16<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+    var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+    let o0 = o, o1 = o + ldo, o2 = o + 2 &* ldo, o3 = o + 3 &* ldo
+    let o4 = o + 4 &* ldo, o5 = o + 5 &* ldo, o6 = o + 6 &* ldo, o7 = o + 7 &* ldo
+    var w = UnsafeRawPointer(s)
+    for q in 0..<count {
+        let b0 = w.loadUnaligned(as: V.self), b1 = w.loadUnaligned(fromByteOffset: 64, as: V.self)
+        var a = V(repeating: o0[q]); c00 = c00.addingProduct(a, b0); c01 = c01.addingProduct(a, b1)
+        a = V(repeating: o1[q]); c10 = c10.addingProduct(a, b0); c11 = c11.addingProduct(a, b1)
+        a = V(repeating: o2[q]); c20 = c20.addingProduct(a, b0); c21 = c21.addingProduct(a, b1)
+        a = V(repeating: o3[q]); c30 = c30.addingProduct(a, b0); c31 = c31.addingProduct(a, b1)
+        a = V(repeating: o4[q]); c40 = c40.addingProduct(a, b0); c41 = c41.addingProduct(a, b1)
+        a = V(repeating: o5[q]); c50 = c50.addingProduct(a, b0); c51 = c51.addingProduct(a, b1)
+        a = V(repeating: o6[q]); c60 = c60.addingProduct(a, b0); c61 = c61.addingProduct(a, b1)
+        a = V(repeating: o7[q]); c70 = c70.addingProduct(a, b0); c71 = c71.addingProduct(a, b1)
+        w += 128
+    }
+    func store(_ r: Int, _ v0: V, _ v1: V) {
+        let row = UnsafeMutableRawPointer(y + r &* ldy)
+        if accumulate {
+            row.storeBytes(of: row.loadUnaligned(as: V.self) + v0, as: V.self)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 64, as: V.self) + v1, toByteOffset: 64, as: V.self)
+        } else {
+            row.storeBytes(of: v0, as: V.self)
+            row.storeBytes(of: v1, toByteOffset: 64, as: V.self)
+        }
+    }
+    store(0, c00, c01); store(1, c10, c11); store(2, c20, c21); store(3, c30, c31)
+    store(4, c40, c41); store(5, c50, c51); store(6, c60, c61); store(7, c70, c71)
+}
+

@@ -7,47 +7,135 @@ import Synchronization
 /// without copying, as PyTorch views do. Large buffers come from and go back to
 /// ``BufferPool``, so a training loop reuses the same pages instead of paying the kernel's
 /// page faults (zeroing every fresh page) on every op.
+///
+/// Writes are tracked, so that a value derived from the contents (the folded weight of
+/// ``Tensor/quadraticForm(_:)``) can be kept with the buffer and reused until the contents
+/// change (see ``derived(_:make:)``). The buffer is reachable only through two doors:
+/// - ``raw``, ``pointer(_:)``, ``buffer(_:)`` and the mutating methods (`set`, ``assign(from:)``,
+///   ``zero()``, ``tile(from:)``) are the *write* door: each access counts as a write, so any
+///   derived value is dropped, whether the caller then writes or only reads;
+/// - ``readRaw`` and ``readPointer(_:)`` give immutable pointers and leave derived values alone.
+///
+/// No writer can bypass the count: the base address itself is private. The one rule for
+/// callers is that a mutable pointer is used within the op that asked for it (every kernel
+/// does), not kept and written through after another op has read the buffer.
 final class Storage {
     let dtype: DType
     let count: Int
-    let raw: UnsafeMutableRawPointer
+    /// The buffer. Private: reads go through ``readRaw``/``readPointer(_:)``, writes through
+    /// ``raw`` and the accessors built on it, which note the write.
+    private let base: UnsafeMutableRawPointer
+    /// Bumped by every write access once a derived value has been asked for (``watched``).
+    private let version = Atomic<UInt64>(0)
+    /// Whether ``derived(_:make:)`` was ever called: until then a write access costs one
+    /// relaxed load. Never reset, so that no write after a derivation can go unnoticed.
+    private let watched = Atomic<Bool>(false)
+    /// The derived values kept: what each is, the version it was computed from, the value.
+    private let slot = Mutex(DerivedValues())
 
     /// Uninitialised storage; every caller writes all `count` elements before reading.
     init(dtype: DType, count: Int) {
         self.dtype = dtype
         self.count = count
-        raw = BufferPool.allocate(byteCount: BufferPool.sizeClass(max(count, 1) * dtype.byteSize))
+        base = BufferPool.allocate(byteCount: BufferPool.sizeClass(max(count, 1) * dtype.byteSize))
     }
 
     /// Zero-filled storage.
     convenience init(zeros dtype: DType, count: Int) {
         self.init(dtype: dtype, count: count)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize)
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize)
     }
 
-    deinit { BufferPool.release(raw, byteCount: BufferPool.sizeClass(max(count, 1) * dtype.byteSize)) }
+    deinit { BufferPool.release(base, byteCount: BufferPool.sizeClass(max(count, 1) * dtype.byteSize)) }
+
+    /// The buffer, for writing (or for an API that wants a mutable pointer): the access
+    /// counts as a write and drops any derived value.
+    var raw: UnsafeMutableRawPointer {
+        @inline(__always) get {
+            noteWrite()
+            return base
+        }
+    }
+
+    /// The buffer, read-only: the access leaves derived values in place.
+    var readRaw: UnsafeRawPointer {
+        @inline(__always) get { UnsafeRawPointer(base) }
+    }
 
     /// The buffer as elements of `T` (a float type, or the integer type the dtype stores:
-    /// `Int64`, `Int32`, `UInt8` for `.uint8` and `.bool`).
+    /// `Int64`, `Int32`, `UInt8` for `.uint8` and `.bool`), for writing: see ``raw``.
     @inline(__always)
     func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
         raw.assumingMemoryBound(to: T.self)
     }
 
+    /// The buffer as elements of `T`, read-only: see ``readRaw``.
+    @inline(__always)
+    func readPointer<T>(_: T.Type) -> UnsafePointer<T> {
+        UnsafePointer(base.assumingMemoryBound(to: T.self))
+    }
+
+    /// The buffer as a mutable buffer of `T`, for writing: see ``raw``.
     @inline(__always)
     func buffer<T>(_: T.Type) -> UnsafeMutableBufferPointer<T> {
-        UnsafeMutableBufferPointer(start: raw.assumingMemoryBound(to: T.self), count: count)
+        UnsafeMutableBufferPointer(start: pointer(T.self), count: count)
+    }
+
+    /// Records a write access: once a derived value has been asked for, bumps the version and
+    /// drops the value. Otherwise one relaxed load.
+    @inline(__always)
+    private func noteWrite() {
+        if watched.load(ordering: .relaxed) { invalidateDerived() }
+    }
+
+    @inline(never)
+    private func invalidateDerived() {
+        version.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        slot.withLock { $0.entries.removeAll() }
+    }
+
+    /// A value computed from this buffer's contents by `make`, kept with the buffer and
+    /// returned again while no write access has happened since (and `key` is the same).
+    /// Up to ``DerivedValues/capacity`` values with different keys are kept at once.
+    ///
+    /// `make` must read this storage through ``readPointer(_:)``/``readRaw`` only (a write
+    /// access from it would count as a change, and the value would never be reused), and must
+    /// return a storage nobody writes afterwards. A write racing with `make` on another thread
+    /// leaves the version moved, so the value is recomputed at the next call.
+    func derived(_ key: DerivedKey, make: (Storage) -> Storage) -> Storage {
+        watched.store(true, ordering: .sequentiallyConsistent)
+        let now = version.load(ordering: .sequentiallyConsistent)
+        let hit = slot.withLock { s -> UncheckedSendableBox<Storage>? in
+            s.entries.first { $0.key == key && $0.version == now }.map { UncheckedSendableBox($0.value) }
+        }
+        if let hit { return hit.value }
+        let fresh = DerivedValues.Entry(key: key, version: now, value: make(self))
+        let box = UncheckedSendableBox(fresh)
+        slot.withLock { s in
+            // Stale values and an older value for the same key go; a value racing with a write
+            // is stored with the version before it, so it is never returned.
+            s.entries.removeAll { $0.key == box.value.key || $0.version < box.value.version }
+            if s.entries.count >= DerivedValues.capacity { s.entries.removeFirst() }
+            s.entries.append(box.value)
+        }
+        return fresh.value
+    }
+
+    /// Whether a derived value computed for `key` is held for the current contents (for tests).
+    func hasDerived(_ key: DerivedKey) -> Bool {
+        let now = version.load(ordering: .sequentiallyConsistent)
+        return slot.withLock { s in s.entries.contains { $0.key == key && $0.version == now } }
     }
 
     /// Element `i` as a `Double` (int64 values beyond 2⁵³ round).
     @inline(__always)
     func double(at i: Int) -> Double {
         switch dtype {
-        case .float32: return Double(pointer(Float.self)[i])
-        case .float64: return pointer(Double.self)[i]
-        case .int64: return Double(pointer(Int64.self)[i])
-        case .int32: return Double(pointer(Int32.self)[i])
-        case .uint8, .bool: return Double(pointer(UInt8.self)[i])
+        case .float32: return Double(readPointer(Float.self)[i])
+        case .float64: return readPointer(Double.self)[i]
+        case .int64: return Double(readPointer(Int64.self)[i])
+        case .int32: return Double(readPointer(Int32.self)[i])
+        case .uint8, .bool: return Double(readPointer(UInt8.self)[i])
         }
     }
 
@@ -56,11 +144,11 @@ final class Storage {
     @inline(__always)
     func int64(at i: Int) -> Int64 {
         switch dtype {
-        case .float32: return truncatedInt64(Double(pointer(Float.self)[i]))
-        case .float64: return truncatedInt64(pointer(Double.self)[i])
-        case .int64: return pointer(Int64.self)[i]
-        case .int32: return Int64(pointer(Int32.self)[i])
-        case .uint8, .bool: return Int64(pointer(UInt8.self)[i])
+        case .float32: return truncatedInt64(Double(readPointer(Float.self)[i]))
+        case .float64: return truncatedInt64(readPointer(Double.self)[i])
+        case .int64: return readPointer(Int64.self)[i]
+        case .int32: return Int64(readPointer(Int32.self)[i])
+        case .uint8, .bool: return Int64(readPointer(UInt8.self)[i])
         }
     }
 
@@ -68,11 +156,11 @@ final class Storage {
     @inline(__always)
     func isNonZero(at i: Int) -> Bool {
         switch dtype {
-        case .float32: return pointer(Float.self)[i] != 0
-        case .float64: return pointer(Double.self)[i] != 0
-        case .int64: return pointer(Int64.self)[i] != 0
-        case .int32: return pointer(Int32.self)[i] != 0
-        case .uint8, .bool: return pointer(UInt8.self)[i] != 0
+        case .float32: return readPointer(Float.self)[i] != 0
+        case .float64: return readPointer(Double.self)[i] != 0
+        case .int64: return readPointer(Int64.self)[i] != 0
+        case .int32: return readPointer(Int32.self)[i] != 0
+        case .uint8, .bool: return readPointer(UInt8.self)[i] != 0
         }
     }
 
@@ -112,18 +200,18 @@ final class Storage {
 
     /// The values as `Float`.
     func floats() -> [Float] {
-        dtype == .float32 ? Array(buffer(Float.self)) : (0..<count).map { Float(double(at: $0)) }
+        dtype == .float32 ? Array(UnsafeBufferPointer(start: readPointer(Float.self), count: count)) : (0..<count).map { Float(double(at: $0)) }
     }
 
     /// The values as `Double`.
     func doubles() -> [Double] {
-        dtype == .float64 ? Array(buffer(Double.self)) : (0..<count).map(double(at:))
+        dtype == .float64 ? Array(UnsafeBufferPointer(start: readPointer(Double.self), count: count)) : (0..<count).map(double(at:))
     }
 
     /// Overwrites every element with `source`'s (same dtype and count).
     func assign(from source: Storage) {
         precondition(source.dtype == dtype && source.count == count, "Storage.assign between different layouts")
-        raw.copyMemory(from: source.raw, byteCount: count * dtype.byteSize)
+        raw.copyMemory(from: source.readRaw, byteCount: count * dtype.byteSize)
     }
 
     /// Sets every byte to zero (0, +0.0 and false in every dtype).
@@ -136,7 +224,8 @@ final class Storage {
     func tile(from row: Storage) {
         let rowBytes = row.count * dtype.byteSize, total = count * dtype.byteSize
         guard total > 0 else { return }
-        raw.copyMemory(from: row.raw, byteCount: rowBytes)
+        let raw = raw
+        raw.copyMemory(from: row.readRaw, byteCount: rowBytes)
         var filled = rowBytes
         while filled < total {
             let step = Swift.min(filled, total - filled)
@@ -151,15 +240,15 @@ final class Storage {
         let out = Storage(dtype: target, count: count)
         switch (self.dtype, target) {
         case _ where self.dtype == target:
-            out.raw.copyMemory(from: raw, byteCount: count * target.byteSize)
+            out.raw.copyMemory(from: readRaw, byteCount: count * target.byteSize)
         case (.float32, .float64):
-            let s = pointer(Float.self), d = out.pointer(Double.self)
+            let s = readPointer(Float.self), d = out.pointer(Double.self)
             for i in 0..<count { d[i] = Double(s[i]) }
         case (.float64, .float32):
-            let s = pointer(Double.self), d = out.pointer(Float.self)
+            let s = readPointer(Double.self), d = out.pointer(Float.self)
             for i in 0..<count { d[i] = Float(s[i]) }
         case (.bool, .float32), (.uint8, .float32):
-            let s = pointer(UInt8.self), d = out.pointer(Float.self)
+            let s = readPointer(UInt8.self), d = out.pointer(Float.self)
             for i in 0..<count { d[i] = Float(s[i]) }
         case (_, .bool):
             let d = out.pointer(UInt8.self)
@@ -171,6 +260,32 @@ final class Storage {
         }
         return out
     }
+}
+
+/// What a value derived from a ``Storage`` was computed as: the op's name and the shape it read
+/// the buffer with (one buffer can be viewed with several shapes).
+struct DerivedKey: Equatable, Sendable {
+    let op: String
+    let dims: [Int]
+    init(_ op: String, _ dims: [Int]) {
+        self.op = op
+        self.dims = dims
+    }
+}
+
+/// The derived values a ``Storage`` keeps. A value is only handed out under the storage's
+/// lock and never written after it is stored, so sharing it between threads is safe.
+struct DerivedValues: @unchecked Sendable {
+    /// The most values kept for one buffer.
+    static let capacity = 4
+
+    struct Entry {
+        let key: DerivedKey
+        let version: UInt64
+        let value: Storage
+    }
+
+    var entries: [Entry] = []
 }
 
 extension Tensor {
@@ -204,7 +319,7 @@ extension Tensor {
 
     /// Writes the elements, row-major and little-endian, to `destination` (`count × byteSize` bytes).
     func writeLittleEndian(to destination: UnsafeMutableRawPointer) {
-        copyLittleEndian(from: storage.raw, to: destination, count: count, elementSize: dtype.byteSize)
+        copyLittleEndian(from: storage.readRaw, to: destination, count: count, elementSize: dtype.byteSize)
     }
 }
 

@@ -1,0 +1,237 @@
+import Testing
+@testable import LayerKit
+
+/// `quadraticForm` keeps the folded weight `W_ij + W_ji` with the weight's buffer; these tests
+/// check that it is reused while the weight is unchanged and recomputed after every kind of write,
+/// through OpenBLAS (`kernel` false: the transposed fold) and through LayerKit's own forward
+/// kernel (`kernel` true: the panel-packed fold).
+@Suite("FoldedWeightCacheTests")
+struct FoldedWeightCacheTests {
+    /// A one-parameter layer over `quadraticForm`, so optimisers and state dicts see the weight.
+    final class Quadratic: Module {
+        let weight: Parameter
+        init(_ i: Int, _ k: Int, dtype: DType = .float32, seed: UInt64) {
+            weight = Parameter(Tensor.randn([i, i, k], dtype: dtype, generator: Generator(seed: seed)))
+            super.init()
+        }
+        override func forward(_ x: Tensor) -> Tensor { x.quadraticForm(weight) }
+    }
+
+    /// `y` from the full outer-product GEMM over copies of `x` and `w` (fresh buffers, no fold).
+    func reference(_ x: Tensor, _ w: Tensor) -> Tensor {
+        withNoGrad {
+            let (b, i, k) = (x.shape[0], x.shape[1], w.shape[2])
+            let x64 = x.detach().to(.float64).clone(), w64 = w.detach().to(.float64).clone()
+            return (x64.reshape([b, i, 1]) * x64.reshape([b, 1, i])).reshape([b, i * i]).matmul(w64.reshape([i * i, k]))
+        }
+    }
+
+    /// Whether `w`'s buffer holds the folded weight a forward without grad uses, for its current contents.
+    func holdsFold(_ w: Tensor) -> Bool {
+        let kernel = PanelKernel.use(outputs: w.shape[2]) && w.dtype == .float32
+        return w.storage.hasDerived(DerivedKey(kernel ? "quadraticForm.panels" : "quadraticForm.fold", [w.shape[0], w.shape[2]]))
+    }
+
+    /// Runs `body` with the forward kernel on or off.
+    func with(kernel: Bool, _ body: () throws -> Void) rethrows {
+        try PanelKernel.$forced.withValue(kernel, operation: body)
+    }
+
+    /// The forward without grad agrees with the reference, and leaves the fold cached.
+    func expectCurrent(_ x: Tensor, _ w: Tensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let y = withNoGrad { x.quadraticForm(w) }
+        let want = reference(x, w)
+        #expect(allClose(y, want, rtol: 1e-4, atol: 1e-4), "after \(what): max diff \(maxDiff(y, want))",
+                sourceLocation: sourceLocation)
+        #expect(holdsFold(w), "after \(what): the fold is not cached", sourceLocation: sourceLocation)
+    }
+
+    @Test("A repeated forward reuses the folded weight; reading the weight's values, cloning and saving it keep it",
+          arguments: [false, true])
+    func reusedWhileUnchanged(kernel: Bool) { with(kernel: kernel) {
+        let layer = Quadratic(6, 3, seed: 1)
+        let x = Tensor.randn([4, 6], generator: Generator(seed: 2))
+        let w = layer.weight.storage
+        let q = QuadraticForm<Float>(b: 4, i: 6, k: 3)
+        let fold = { kernel ? q.panelWeight(w) : q.foldedWeight(w) }
+        #expect(!holdsFold(layer.weight))
+        expectCurrent(x, layer.weight, "a first forward")
+        let first = fold()
+        #expect(fold() === first)
+        _ = layer.weight.floats()
+        _ = layer.weight.doubles()
+        _ = layer.weight[flat: 3]
+        _ = layer.weight.clone()
+        _ = layer.stateDict()
+        _ = try? Safetensors.encode(layer.stateDict())
+        _ = withNoGrad { x.quadraticForm(layer.weight) }
+        x.requiresGrad = true
+        x.quadraticForm(layer.weight).sum().backward()
+        #expect(fold() === first, "reads and a backward must not drop the fold")
+        // A write drops it, and the next fold is a new buffer (the old one may still be saved for a backward).
+        layer.weight.storage.pointer(Float.self)[5] += 1
+        #expect(!holdsFold(layer.weight))
+        #expect(fold() !== first)
+        expectCurrent(x, layer.weight, "a write through the storage's pointer")
+    } }
+
+    @Test("An optimiser step refreshes the folded weight", arguments: ["SGD", "SGD momentum", "Adam", "AdamW"], [false, true])
+    func optimiserStep(name: String, kernel: Bool) { with(kernel: kernel) {
+        let layer = Quadratic(5, 4, seed: 3)
+        let x = Tensor.randn([3, 5], generator: Generator(seed: 4))
+        let optimiser: any Optimizer = switch name {
+        case "SGD": SGD(layer.parameters(), lr: 0.1)
+        case "SGD momentum": SGD(layer.parameters(), lr: 0.1, momentum: 0.9)
+        case "Adam": Adam(layer.parameters(), lr: 0.1)
+        default: AdamW(layer.parameters(), lr: 0.1)
+        }
+        for step in 0..<3 {
+            expectCurrent(x, layer.weight, "\(name) step \(step)")
+            optimiser.zeroGrad()
+            let y = layer(x)
+            #expect(allClose(y, reference(x, layer.weight), rtol: 1e-4, atol: 1e-4), "recorded forward, \(name) step \(step)")
+            (y * y).sum().backward()
+            let before = layer.weight.detach().clone()
+            optimiser.step()
+            #expect(!allClose(before, layer.weight), "the step must change the weight for this test to mean anything")
+            #expect(!holdsFold(layer.weight))
+        }
+        expectCurrent(x, layer.weight, "the last \(name) step")
+    } }
+
+    @Test("Loading a state dict refreshes the folded weight", arguments: [false, true])
+    func stateDictLoad(kernel: Bool) throws { try with(kernel: kernel) {
+        let layer = Quadratic(4, 2, seed: 5), other = Quadratic(4, 2, seed: 6)
+        let x = Tensor.randn([3, 4], generator: Generator(seed: 7))
+        expectCurrent(x, layer.weight, "a first forward")
+        try layer.loadStateDict(other.stateDict())
+        #expect(allClose(layer.weight, other.weight))
+        expectCurrent(x, layer.weight, "loadStateDict")
+        // From a float64 state dict (converted on the way in).
+        try layer.loadStateDict(["weight": Tensor.randn([4, 4, 2], dtype: .float64, generator: Generator(seed: 8))])
+        expectCurrent(x, layer.weight, "loadStateDict from float64")
+    } }
+
+    @Test("In-place writes refresh the folded weight", arguments: [
+        "copy(from:)", "fill", "fill(0)", "addInPlace", "subInPlace", "mulInPlace", "subscript(flat:)",
+        "Init.normal", "Init.uniform", "Init.constant", "Init.zeros", "Init.xavierUniform",
+    ], [false, true])
+    func inPlaceWrites(op: String, kernel: Bool) { with(kernel: kernel) {
+        let w = Tensor.randn([5, 5, 3], generator: Generator(seed: 9))
+        let x = Tensor.randn([4, 5], generator: Generator(seed: 10))
+        let other = Tensor.randn([5, 5, 3], generator: Generator(seed: 11))
+        let generator = Generator(seed: 12)
+        for round in 0..<2 {
+            expectCurrent(x, w, "round \(round) before \(op)")
+            switch op {
+            case "copy(from:)": w.copy(from: other + Double(round))
+            case "fill": w.fill(0.25 + Double(round))
+            case "fill(0)": w.fill(Double(round))
+            case "addInPlace": w.addInPlace(other)
+            case "subInPlace": w.subInPlace(Tensor.randn([5, 1, 3], generator: generator))
+            case "mulInPlace": w.mulInPlace(other)
+            case "subscript(flat:)": w[flat: 7 + round] = 3 + Double(round)
+            case "Init.normal": Init.normal(w, generator: generator)
+            case "Init.uniform": Init.uniform(w, low: -1, high: 1, generator: generator)
+            case "Init.constant": Init.constant(w, -0.5 - Double(round))
+            case "Init.zeros": Init.zeros(w); w[flat: round] = 1
+            default: Init.xavierUniform(w, generator: generator)
+            }
+            #expect(!holdsFold(w), "\(op) must drop the fold")
+            expectCurrent(x, w, "\(op) in round \(round)")
+        }
+    } }
+
+    @Test("gradCheck's perturbations of a weight whose fold is cached are seen (float64)", arguments: [(4, 5, 3), (3, 7, 2)])
+    func gradCheckPerturbations(b: Int, i: Int, k: Int) throws {
+        let x = randomInput([b, i], seed: 13), w = randomInput([i, i, k], seed: 14)
+        _ = withNoGrad { x.quadraticForm(w) }
+        #expect(holdsFold(w), "the fold must be cached before the check for this test to mean anything")
+        let report = try gradCheck([x, w]) { $0[0].quadraticForm($0[1]) }
+        #expect(report.passed, "\(report)")
+        // The same through a layer whose weight the closure reads directly (gradCheck perturbs it in place).
+        let layer = Quadratic(i, k, dtype: .float64, seed: 15)
+        _ = withNoGrad { layer(x) }
+        let viaLayer = try gradCheck([x, layer.weight]) { layer($0[0]) }
+        #expect(viaLayer.passed, "\(viaLayer)")
+        expectCurrent(x, layer.weight, "gradCheck (restored weight)")
+    }
+
+    @Test("One buffer viewed with two weight shapes gets the fold of the shape asked for", arguments: [false, true])
+    func twoShapesOneBuffer(kernel: Bool) { with(kernel: kernel) {
+        let w = Tensor.randn([4, 4, 2], generator: Generator(seed: 16))
+        let v = w.reshape([2, 2, 8])
+        #expect(v.storage === w.storage)
+        let x4 = Tensor.randn([3, 4], generator: Generator(seed: 17)), x2 = Tensor.randn([3, 2], generator: Generator(seed: 18))
+        for _ in 0..<2 {
+            expectCurrent(x4, w, "the [4, 4, 2] view")
+            expectCurrent(x2, v, "the [2, 2, 8] view")
+        }
+    } }
+
+    @Test("A fold saved for a backward is not changed by a later write to the weight", arguments: [false, true])
+    func savedFoldSurvivesWrites(kernel: Bool) { with(kernel: kernel) {
+        let w = Tensor.randn([5, 5, 2], generator: Generator(seed: 19))
+        let x = Tensor.randn([3, 5], generator: Generator(seed: 20))
+        x.requiresGrad = true
+        x.quadraticForm(w).sum().backward()
+        let want = x.grad!.clone()
+        x.zeroGrad()
+        let y = x.quadraticForm(w)
+        // The write drops the cached fold; the next forward folds into a new buffer, so the
+        // recorded backward still has the fold its forward used.
+        w.fill(7)
+        _ = withNoGrad { x.quadraticForm(w) }
+        y.sum().backward()
+        #expect(allClose(x.grad!, want), "dx from the fold the forward used: max diff \(maxDiff(x.grad!, want))")
+    } }
+
+    @Test("The forward kernel agrees with the full outer-product GEMM and with the OpenBLAS path, values and gradients",
+          arguments: [(32, 128, 128), (64, 32, 16), (3, 7, 5), (9, 5, 33), (1, 1, 1), (8, 4, 64), (17, 40, 70), (5, 9, 32), (1, 2, 96)])
+    func kernelMatchesBLAS(b: Int, i: Int, k: Int) {
+        let x = Tensor.randn([b, i], generator: Generator(seed: 21)), w = Tensor.randn([i, i, k], generator: Generator(seed: 22))
+        let g = Tensor.randn([b, k], generator: Generator(seed: 23))
+        let want = reference(x, w)
+        var grads: [[Tensor]] = []
+        for kernel in [false, true] {
+            with(kernel: kernel) {
+                let y = withNoGrad { x.quadraticForm(w) }
+                #expect(allClose(y, want, rtol: 1e-4, atol: 1e-4 * Double(i)), "kernel \(kernel): max diff \(maxDiff(y, want))")
+                let xg = x.clone(), wg = w.clone()
+                xg.requiresGrad = true
+                wg.requiresGrad = true
+                let yg = xg.quadraticForm(wg)
+                #expect(allClose(yg, want, rtol: 1e-4, atol: 1e-4 * Double(i)), "kernel \(kernel), recorded: max diff \(maxDiff(yg, want))")
+                (yg * g).sum().backward()
+                grads.append([xg.grad!, wg.grad!])
+            }
+        }
+        // Float32 sums in different orders: the tolerance of QuadraticFormTests' large shapes.
+        let scale = Double(i)
+        #expect(allClose(grads[0][0], grads[1][0], rtol: 1e-4, atol: 1e-4 * scale), "dx: \(maxDiff(grads[0][0], grads[1][0]))")
+        #expect(allClose(grads[0][1], grads[1][1], rtol: 1e-4, atol: 1e-4 * scale), "dW: \(maxDiff(grads[0][1], grads[1][1]))")
+    }
+
+    @Test("The forward kernel's values and gradients match numpy.einsum (the quadratic fixture, float32)")
+    func kernelMatchesEinsum() throws {
+        let cases = try #require(try loadFixture("quadratic")["cases"] as? [[String: Any]])
+        #expect(cases.count >= 6)
+        try with(kernel: true) {
+            for c in cases {
+                let x = try fixtureTensor(c["x"], dtype: .float32), w = try fixtureTensor(c["w"], dtype: .float32)
+                let g = try fixtureTensor(c["g"], dtype: .float32)
+                x.requiresGrad = true
+                w.requiresGrad = true
+                let y = x.quadraticForm(w)
+                let want = try fixtureTensor(c["y"])
+                #expect(allClose(y, want, rtol: 1e-4, atol: 1e-4), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want))")
+                let unrecorded = withNoGrad { x.quadraticForm(w) }
+                #expect(allClose(unrecorded, want, rtol: 1e-4, atol: 1e-4), "no grad: max diff \(maxDiff(unrecorded, want))")
+                (y * g).sum().backward()
+                let dx = try fixtureTensor(c["dx"]), dw = try fixtureTensor(c["dw"])
+                #expect(allClose(x.grad!, dx, rtol: 1e-4, atol: 1e-4), "dx \(x.shape): max diff \(maxDiff(x.grad!, dx))")
+                #expect(allClose(w.grad!, dw, rtol: 1e-4, atol: 1e-4), "dW \(w.shape): max diff \(maxDiff(w.grad!, dw))")
+            }
+        }
+    }
+}
