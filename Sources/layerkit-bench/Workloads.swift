@@ -106,8 +106,8 @@ func runWorkloads(_ h: inout Harness) {
         let w2 = Tensor.randn([64, 64 * 64]), t = xr.matmul(w2)
         h.bench("micro.reduction.gemm.256x64x4096") { blackHole(xr.matmul(w2)) }
         h.bench("micro.reduction.contract.sum") { blackHole((t.reshape([256, 64, 64]) * xr.reshape([256, 64, 1])).sum(axis: 1)) }
-        // quadraticForm's two forwards: without grad (the weight folded block by block) and
-        // with grad (the whole folded weight kept for the backward).
+        // quadraticForm's two forwards: without grad and with grad (the fold's second layout,
+        // for the input gradient, built too); both reuse the fold cached with the weight.
         for (bq, iq, kq) in [(256, 64, 64), (32, 128, 128)] {
             let xq = Tensor.randn([bq, iq]), wq = Tensor.randn([iq, iq, kq])
             let xg = xq.clone()

@@ -1,3 +1,4 @@
+import CBLAS
 import CFFTW
 import CLaneFFT
 import Synchronization
@@ -135,11 +136,11 @@ enum LaneFFTCache {
 
 // MARK: - Stages
 
-/// Whether this build targets AVX-512F and FMA (`LAYERKIT_LANE_SIMD` in CFFTW's shim.h, set
+/// Whether this build targets AVX-512F and FMA (`LAYERKIT_AVX512F` in CBLAS's shim.h, set
 /// from the compiler's target macros): 16-lane vectors are then single registers and
 /// `addingProduct` one instruction. Without them the lane FFT is slower than FFTW (AVX2: about
 /// 2.5×) and `addingProduct` a library call, so it is not used.
-let laneSIMD = LAYERKIT_LANE_SIMD != 0
+let laneSIMD = LAYERKIT_AVX512F != 0
 
 /// Whether the lane FFT runs on the AVX-512 kernels of the `CLaneFFT` target (built with
 /// AVX-512F and FMA, like ``laneSIMD``) rather than on the Swift code below, which the compiler
