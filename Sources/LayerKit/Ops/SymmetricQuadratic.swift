@@ -25,6 +25,9 @@ import Darwin
 // Backward, with g = ∂L/∂y:
 //     ∂L/∂W_ijk = ∂L/∂W_jik = D_p(i,j),k with D = Oᵀ·g  (one [P, B]·[B, K] GEMM, mirrored);
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
+// In the kernel's builds (float32, K a multiple of 32), D is never formed: the same tile kernel
+// computes D_p(r,c) = Σ_b x_bc·(x_br g_b) eight pairs at a time and stores each tile straight
+// into both triangles of ∂L/∂W.
 // S depends only on W: it is built once per change of W's contents and kept with W's buffer
 // (``Storage/derived(_:make:)``, dropped by any write access to that buffer: an optimiser step,
 // `copy(from:)`, `fill`, in-place arithmetic, loading a state dict, gradCheck's perturbations),
