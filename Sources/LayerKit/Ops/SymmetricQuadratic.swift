@@ -272,7 +272,9 @@ struct QuadraticForm<T: TensorScalar> {
     /// `D` buffer and nothing repacked by OpenBLAS: `D_p(r,c),t = Σ_b x_bc · (x_br g_bt)`, so for
     /// each triangle row r the tile's rows are rows of `xᵀ` (`i × b`, contiguous) and its panel
     /// is `x_br g_b,32n..<32n+32` (built per row, `b × 32` contiguous per panel); each 8 × 32
-    /// tile goes straight into `dW[r, c, ·]` and its mirror `dW[c, r, ·]`. Needs `k % 32 == 0`.
+    /// tile goes straight into `dW[r, c, ·]` and its mirror `dW[c, r, ·]`. Needs `k % 32 == 0`;
+    /// used for batches below 128 (at B = 256 OpenBLAS's `D = Oᵀ·g` measured faster: its
+    /// packing is paid back over the longer inner dimension).
     func weightGradientPanels(_ g: Storage, _ x: Storage, _ dw: Storage) {
         let i = i, b = b, k = k, panels = panelCount
         let xp = x.readPointer(T.self), gp = g.readPointer(T.self)
@@ -337,7 +339,7 @@ struct QuadraticForm<T: TensorScalar> {
         let gp = g.readPointer(T.self), xp = x.readPointer(T.self)
         if let dw {
             let wp = dw.pointer(T.self)
-            if T.self == Float.self && PanelKernel.use(outputs: k) && k % 32 == 0 && p > 0 && b > 0 {
+            if T.self == Float.self && PanelKernel.use(outputs: k) && k % 32 == 0 && p > 0 && b > 0 && b < 128 {
                 weightGradientPanels(g, x, dw)
             } else if p * k > 0 && b > 0 {
                 // D a block of triangle rows at a time (about 1 MB of D), each block mirrored
