@@ -25,6 +25,9 @@ import Darwin
 // Backward, with g = ∂L/∂y:
 //     ∂L/∂W_ijk = ∂L/∂W_jik = D_p(i,j),k with D = Oᵀ·g  (one [P, B]·[B, K] GEMM, mirrored);
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
+// In the kernel's builds (float32, K a multiple of 32), D is never formed: the same tile kernel
+// computes D_p(r,c) = Σ_b x_bc·(x_br g_b) eight pairs at a time and stores each tile straight
+// into both triangles of ∂L/∂W.
 // S depends only on W: it is built once per change of W's contents and kept with W's buffer
 // (``Storage/derived(_:make:)``, dropped by any write access to that buffer: an optimiser step,
 // `copy(from:)`, `fill`, in-place arithmetic, loading a state dict, gradCheck's perturbations),
@@ -235,7 +238,7 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
-    /// `out = O · S` through ``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``, over tiles of 8
+    /// `out = O · S` through ``quadraticPanelTile(_:_:_:_:_:_:accumulate:rows:mirror:ldm:)``, over tiles of 8
     /// rows of `O` (`paddedRows × p`) and one 32-column panel of `S`, split over threads, with
     /// the pairs in blocks of 1024 so that a tile's slices of `O` and `S` stay in L2.
     func forwardPanels(_ packedOuter: Storage, _ panels: Storage, _ out: Storage, panelOffset: Int = 0) {
@@ -262,6 +265,50 @@ struct QuadraticForm<T: TensorScalar> {
         if !direct {
             let src = y.readPointer(T.self), dst = out.pointer(T.self)
             for row in 0..<b { (dst + row &* k).update(from: src + row &* width, count: k) }
+        }
+    }
+
+    /// `dW` through ``quadraticPanelTile(_:_:_:_:_:_:accumulate:rows:mirror:ldm:)``, with no
+    /// `D` buffer and nothing repacked by OpenBLAS: `D_p(r,c),t = Σ_b x_bc · (x_br g_bt)`, so for
+    /// each triangle row r the tile's rows are rows of `xᵀ` (`i × b`, contiguous) and its panel
+    /// is `x_br g_b,32n..<32n+32` (built per row, `b × 32` contiguous per panel); each 8 × 32
+    /// tile goes straight into `dW[r, c, ·]` and its mirror `dW[c, r, ·]`. Needs `k % 32 == 0`;
+    /// used for batches below 128 (at B = 256 OpenBLAS's `D = Oᵀ·g` measured faster: its
+    /// packing is paid back over the longer inner dimension).
+    func weightGradientPanels(_ g: Storage, _ x: Storage, _ dw: Storage) {
+        let i = i, b = b, k = k, panels = panelCount
+        let xp = x.readPointer(T.self), gp = g.readPointer(T.self)
+        // xᵀ with 8 zero rows past the end: a tile reads 8 rows even where fewer are stored.
+        let xt = Storage(dtype: T.dtype, count: (i &+ 8) &* b), xtp = xt.pointer(T.self)
+        (xtp + i &* b).initialize(repeating: 0, count: 8 &* b)
+        for row in 0..<b { for c in 0..<i { xtp[c &* b &+ row] = xp[row &* i &+ c] } }
+        let xf = UnsafeRawPointer(xtp).assumingMemoryBound(to: Float.self)
+        let gf = UnsafeRawPointer(gp).assumingMemoryBound(to: Float.self)
+        let xs = UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self)
+        let wf = UnsafeMutableRawPointer(dw.pointer(T.self)).assumingMemoryBound(to: Float.self)
+        withExtendedLifetime(xt) {
+            forEachTriangleRow(minWork: 1 << 15) { r, _ in
+                let panel = UnsafeMutablePointer<Float>.allocate(capacity: panels &* b &* 32)
+                defer { panel.deallocate() }
+                for row in 0..<b {
+                    let v = xs[row &* i &+ r], src = gf + row &* k
+                    for n in 0..<panels {
+                        let d = panel + (n &* b &+ row) &* 32, t0 = n &* 32
+                        for j in 0..<32 { d[j] = v * src[t0 &+ j] }
+                    }
+                }
+                // All panels of 8 pairs in turn: 8 whole rows of each triangle written at once.
+                var c0 = r
+                while c0 < i {
+                    let rows: Int = Swift.min(8, i &- c0)
+                    for n in 0..<panels {
+                        let upper: Int = (r &* i &+ c0) &* k &+ n &* 32, lower: Int = (c0 &* i &+ r) &* k &+ n &* 32
+                        quadraticPanelTile(xf + c0 &* b, b, panel + n &* b &* 32, b, wf + upper, k, accumulate: false,
+                                           rows: rows, mirror: wf + lower, ldm: i &* k)
+                    }
+                    c0 &+= 8
+                }
+            }
         }
     }
 
@@ -292,7 +339,9 @@ struct QuadraticForm<T: TensorScalar> {
         let gp = g.readPointer(T.self), xp = x.readPointer(T.self)
         if let dw {
             let wp = dw.pointer(T.self)
-            if p * k > 0 && b > 0 {
+            if T.self == Float.self && PanelKernel.use(outputs: k) && k % 32 == 0 && p > 0 && b > 0 && b < 128 {
+                weightGradientPanels(g, x, dw)
+            } else if p * k > 0 && b > 0 {
                 // D a block of triangle rows at a time (about 1 MB of D), each block mirrored
                 // into both triangles of dW while it is still in L2.
                 let target = Swift.max(i, (1 << 20) / Swift.max(1, k * MemoryLayout<T>.size))
@@ -363,7 +412,7 @@ struct QuadraticForm<T: TensorScalar> {
 }
 
 /// Whether ``Tensor/quadraticForm(_:)``'s float32 forward runs LayerKit's own AVX-512 kernel
-/// (``quadraticPanelTile(_:_:_:_:_:_:accumulate:)``): when the build may use AVX-512
+/// (``quadraticPanelTile(_:_:_:_:_:_:accumulate:rows:mirror:ldm:)``): when the build may use AVX-512
 /// (`-Xcc -march=native` on such a machine) and `K ≥ 32`, unless `LAYERKIT_QF_KERNEL=0`.
 enum PanelKernel {
     /// Whether this build's code may use AVX-512F (see `Sources/CBLAS/shim.h`).
@@ -387,11 +436,14 @@ enum PanelKernel {
 /// One 8 × 32 tile of `y = O · S`: `y[r, 0..<32] (+)= Σ_q o[r·ldo + q] · s[32q ..< 32q + 32]` for
 /// `q < count`, with the 16 accumulators (two 16-lane vectors per row) in registers: each
 /// step loads 32 weights and broadcasts 8 outer-product values into 16 FMAs. `s` is a panel
-/// of the panel-packed fold, contiguous, so nothing is packed per call.
+/// of the panel-packed fold, contiguous, so nothing is packed per call. Only the first `rows`
+/// rows are stored (all 8 rows of `o` are read); with `mirror`, each stored row `r` is also
+/// written to `mirror + r·ldm` (the weight gradient's two triangles).
 @inline(never)
 func quadraticPanelTile(
     _ o: UnsafePointer<Float>, _ ldo: Int, _ s: UnsafePointer<Float>, _ count: Int,
-    _ y: UnsafeMutablePointer<Float>, _ ldy: Int, accumulate: Bool
+    _ y: UnsafeMutablePointer<Float>, _ ldy: Int, accumulate: Bool,
+    rows: Int = 8, mirror: UnsafeMutablePointer<Float>? = nil, ldm: Int = 0
 ) {
     typealias V = SIMD16<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
@@ -412,6 +464,7 @@ func quadraticPanelTile(
         w += 128
     }
     func store(_ r: Int, _ v0: V, _ v1: V) {
+        guard r < rows else { return }
         let row = UnsafeMutableRawPointer(y + r &* ldy)
         if accumulate {
             row.storeBytes(of: row.loadUnaligned(as: V.self) + v0, as: V.self)
@@ -420,8 +473,12 @@ func quadraticPanelTile(
             row.storeBytes(of: v0, as: V.self)
             row.storeBytes(of: v1, toByteOffset: 64, as: V.self)
         }
+        if let mirror {
+            let m = UnsafeMutableRawPointer(mirror + r &* ldm)
+            m.storeBytes(of: v0, as: V.self)
+            m.storeBytes(of: v1, toByteOffset: 64, as: V.self)
+        }
     }
     store(0, c00, c01); store(1, c10, c11); store(2, c20, c21); store(3, c30, c31)
     store(4, c40, c41); store(5, c50, c51); store(6, c60, c61); store(7, c70, c71)
 }
-
