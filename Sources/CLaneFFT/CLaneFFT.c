@@ -100,44 +100,42 @@ static inline void put(V *o, long at, V re, V im, const float *w, int twiddled) 
 
 #define LD(i) _mm512_load_ps((const float *)(a + (i)))
 
-#define IN(j, c) _mm512_load_ps((const float *)(in + (j) * di + (c)))
+/* The 4-point DFT of x[0], x[s], x[2 s], x[3 s] (each a (re, im) pair of vectors) into
+   y[2 k], y[2 k + 1] for k < 4: Y0 = (a + c) + (b + d), Y1 = (a - c) - i (b - d),
+   Y2 = (a + c) - (b + d), Y3 = (a - c) + i (b - d). */
+static inline void dft4(const V *x, long s, V *y) {
+    V apcR = ADD(x[0], x[2 * s]), apcI = ADD(x[1], x[2 * s + 1]);
+    V amcR = SUB(x[0], x[2 * s]), amcI = SUB(x[1], x[2 * s + 1]);
+    V bpdR = ADD(x[s], x[3 * s]), bpdI = ADD(x[s + 1], x[3 * s + 1]);
+    V bmdR = SUB(x[s], x[3 * s]), bmdI = SUB(x[s + 1], x[3 * s + 1]);
+    y[0] = ADD(apcR, bpdR); y[1] = ADD(apcI, bpdI);
+    y[2] = ADD(amcR, bmdI); y[3] = SUB(amcI, bmdR);
+    y[4] = SUB(apcR, bpdR); y[5] = SUB(apcI, bpdI);
+    y[6] = SUB(amcR, bmdI); y[7] = ADD(amcI, bmdR);
+}
 
 /* One radix-8 butterfly: inputs in[j di], in[j di + 1] (re, im) for j < 8, outputs to
    a[k d], a[k d + 1], times w8-twiddles w[2 (k - 1)], w[2 (k - 1) + 1] for k > 0 when twiddled.
    Every input is read before the first output is written, so a may be in. */
 static inline void butterfly8(const V *in, long di, V *a, long d, const float *w, int twiddled) {
     const V r = _mm512_set1_ps(0.70710678118654752440f);
-    /* E, Q: the 4-point DFTs of the even and odd inputs. */
-    V e0r, e0i, e1r, e1i, e2r, e2i, e3r, e3i, q0r, q0i, q1r, q1i, q2r, q2i, q3r, q3i;
-    {
-        V t0r = ADD(IN(0, 0), IN(4, 0)), t0i = ADD(IN(0, 1), IN(4, 1));
-        V t1r = SUB(IN(0, 0), IN(4, 0)), t1i = SUB(IN(0, 1), IN(4, 1));
-        V t2r = ADD(IN(2, 0), IN(6, 0)), t2i = ADD(IN(2, 1), IN(6, 1));
-        V t3r = SUB(IN(2, 0), IN(6, 0)), t3i = SUB(IN(2, 1), IN(6, 1));
-        e0r = ADD(t0r, t2r); e0i = ADD(t0i, t2i); e1r = ADD(t1r, t3i); e1i = SUB(t1i, t3r);
-        e2r = SUB(t0r, t2r); e2i = SUB(t0i, t2i); e3r = SUB(t1r, t3i); e3i = ADD(t1i, t3r);
-    }
-    {
-        V t0r = ADD(IN(1, 0), IN(5, 0)), t0i = ADD(IN(1, 1), IN(5, 1));
-        V t1r = SUB(IN(1, 0), IN(5, 0)), t1i = SUB(IN(1, 1), IN(5, 1));
-        V t2r = ADD(IN(3, 0), IN(7, 0)), t2i = ADD(IN(3, 1), IN(7, 1));
-        V t3r = SUB(IN(3, 0), IN(7, 0)), t3i = SUB(IN(3, 1), IN(7, 1));
-        q0r = ADD(t0r, t2r); q0i = ADD(t0i, t2i); q1r = ADD(t1r, t3i); q1i = SUB(t1i, t3r);
-        q2r = SUB(t0r, t2r); q2i = SUB(t0i, t2i); q3r = SUB(t1r, t3i); q3i = ADD(t1i, t3r);
-    }
+    /* e, q: the 4-point DFTs of the even and odd inputs. */
+    V e[8], q[8];
+    dft4(in, 2 * di, e);
+    dft4(in + di, 2 * di, q);
     /* w8 q1 = ((q1r + q1i) + i (q1i - q1r))/sqrt 2, w8^2 q2 = -i q2,
        w8^3 q3 = ((q3i - q3r) - i (q3r + q3i))/sqrt 2 */
-    V o1r = MUL(r, ADD(q1r, q1i)), o1i = MUL(r, SUB(q1i, q1r));
-    V o3r = MUL(r, SUB(q3i, q3r)), o3i = MUL(r, ADD(q3r, q3i));
-    _mm512_store_ps((float *)a, ADD(e0r, q0r));
-    _mm512_store_ps((float *)(a + 1), ADD(e0i, q0i));
-    put(a, d, ADD(e1r, o1r), ADD(e1i, o1i), w, twiddled);
-    put(a, 2 * d, ADD(e2r, q2i), SUB(e2i, q2r), w + 2, twiddled);
-    put(a, 3 * d, ADD(e3r, o3r), SUB(e3i, o3i), w + 4, twiddled);
-    put(a, 4 * d, SUB(e0r, q0r), SUB(e0i, q0i), w + 6, twiddled);
-    put(a, 5 * d, SUB(e1r, o1r), SUB(e1i, o1i), w + 8, twiddled);
-    put(a, 6 * d, SUB(e2r, q2i), ADD(e2i, q2r), w + 10, twiddled);
-    put(a, 7 * d, SUB(e3r, o3r), ADD(e3i, o3i), w + 12, twiddled);
+    V o1r = MUL(r, ADD(q[2], q[3])), o1i = MUL(r, SUB(q[3], q[2]));
+    V o3r = MUL(r, SUB(q[7], q[6])), o3i = MUL(r, ADD(q[6], q[7]));
+    _mm512_store_ps((float *)a, ADD(e[0], q[0]));
+    _mm512_store_ps((float *)(a + 1), ADD(e[1], q[1]));
+    put(a, d, ADD(e[2], o1r), ADD(e[3], o1i), w, twiddled);
+    put(a, 2 * d, ADD(e[4], q[5]), SUB(e[5], q[4]), w + 2, twiddled);
+    put(a, 3 * d, ADD(e[6], o3r), SUB(e[7], o3i), w + 4, twiddled);
+    put(a, 4 * d, SUB(e[0], q[0]), SUB(e[1], q[1]), w + 6, twiddled);
+    put(a, 5 * d, SUB(e[2], o1r), SUB(e[3], o1i), w + 8, twiddled);
+    put(a, 6 * d, SUB(e[4], q[5]), ADD(e[5], q[4]), w + 10, twiddled);
+    put(a, 7 * d, SUB(e[6], o3r), ADD(e[7], o3i), w + 12, twiddled);
 }
 
 static void radix8(V *x, long length, const float *tw, int twiddled) {
@@ -148,18 +146,14 @@ static void radix8(V *x, long length, const float *tw, int twiddled) {
 static void radix4(V *x, long length, const float *tw, int twiddled) {
     const long m = length / 4, d = 2 * m;
     for (long p = 0; p < m; p++) {
-        V *a = x + 2 * p;
+        V *a = x + 2 * p, y[8];
         const float *w = tw + 6 * p;
-        V apcR = ADD(LD(0), LD(2 * d)), apcI = ADD(LD(1), LD(2 * d + 1));
-        V amcR = SUB(LD(0), LD(2 * d)), amcI = SUB(LD(1), LD(2 * d + 1));
-        V bpdR = ADD(LD(d), LD(3 * d)), bpdI = ADD(LD(d + 1), LD(3 * d + 1));
-        V bmdR = SUB(LD(d), LD(3 * d)), bmdI = SUB(LD(d + 1), LD(3 * d + 1));
-        _mm512_store_ps((float *)a, ADD(apcR, bpdR));
-        _mm512_store_ps((float *)(a + 1), ADD(apcI, bpdI));
-        /* Y1 = (a0 - a2) - i (a1 - a3), Y2 = (a0 + a2) - (a1 + a3), Y3 = (a0 - a2) + i (a1 - a3) */
-        put(a, d, ADD(amcR, bmdI), SUB(amcI, bmdR), w, twiddled);
-        put(a, 2 * d, SUB(apcR, bpdR), SUB(apcI, bpdI), w + 2, twiddled);
-        put(a, 3 * d, SUB(amcR, bmdI), ADD(amcI, bmdR), w + 4, twiddled);
+        dft4(a, d, y);
+        _mm512_store_ps((float *)a, y[0]);
+        _mm512_store_ps((float *)(a + 1), y[1]);
+        put(a, d, y[2], y[3], w, twiddled);
+        put(a, 2 * d, y[4], y[5], w + 2, twiddled);
+        put(a, 3 * d, y[6], y[7], w + 4, twiddled);
     }
 }
 

@@ -1,12 +1,5 @@
 import CBLAS
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // The quadratic form y_bk = Σ_ij W_ijk x_bi x_bj (einsum "bi,ijk,bj->bk") over the symmetric
 // half of the outer product, with its backward beside it.
@@ -415,14 +408,8 @@ struct QuadraticForm<T: TensorScalar> {
 /// (``quadraticPanelTile(_:_:_:_:_:_:accumulate:rows:mirror:ldm:)``): when the build may use AVX-512
 /// (`-Xcc -march=native` on such a machine) and `K ≥ 32`, unless `LAYERKIT_QF_KERNEL=0`.
 enum PanelKernel {
-    /// Whether this build's code may use AVX-512F (see `Sources/CBLAS/shim.h`).
-    static let compiledForAVX512: Bool = LAYERKIT_AVX512F != 0
-
-    static let available: Bool = {
-        guard compiledForAVX512 else { return false }
-        guard let s = getenv("LAYERKIT_QF_KERNEL") else { return true }
-        return String(cString: s) != "0"
-    }()
+    /// Whether this build's code may use AVX-512F (``laneSIMD``), unless `LAYERKIT_QF_KERNEL=0`.
+    static let available: Bool = laneSIMD && environmentString("LAYERKIT_QF_KERNEL") != "0"
 
     /// When set, whether to use the kernel whatever the build: lets a test run both paths
     /// (the kernel is plain Swift SIMD code, correct, only slow, without AVX-512).
