@@ -543,8 +543,8 @@ func runPython(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
     try runProcess(ProcessInfo.processInfo.environment["LAYERKIT_PYTHON"] ?? "python3", arguments)
 }
 
-/// A small seeded generator for the fuzz test (SplitMix64).
-private struct SplitMix64 {
+/// A small seeded generator for the fuzz tests (SplitMix64).
+struct SplitMix64 {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

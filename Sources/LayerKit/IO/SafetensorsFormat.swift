@@ -65,7 +65,7 @@ enum SafetensorsDType: String, CaseIterable {
 }
 
 /// One tensor's entry in the header, checked for types but not yet against the data block.
-struct SafetensorsEntry {
+struct SafetensorsEntry: Equatable {
     let name: String
     let dtype: SafetensorsDType
     let shape: [Int]
@@ -96,72 +96,86 @@ struct SafetensorsEntry {
     }
 }
 
-/// A `CodingKey` for the header's free-form keys (tensor names).
-struct SafetensorsKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-/// The parsed JSON header. Decoding throws ``SafetensorsError`` for every malformed entry.
-struct SafetensorsHeader: Decodable {
+/// The parsed header. Building it throws ``SafetensorsError`` for every malformed entry.
+struct SafetensorsHeader {
     static let metadataKey = "__metadata__"
 
     var entries: [SafetensorsEntry] = []
     var metadata: [String: String]?
 
-    init(from decoder: Decoder) throws {
-        let root = try decoder.container(keyedBy: SafetensorsKey.self)
-        // Sorted so that a file with several faults always reports the same one.
-        for key in root.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
-            if key.stringValue == Self.metadataKey {
-                metadata = try Self.metadata(in: root, at: key)
+    /// The header a parsed JSON object describes, from the first occurrence of each key,
+    /// checked in name order so that a file with several faults always reports the same one.
+    init(_ json: HeaderJSON) throws {
+        guard case .object(let members) = json else { throw SafetensorsError.headerNotObject }
+        for key in Set(members.map(\.key)).sorted() {
+            let value = json.first(key)!
+            if key == Self.metadataKey {
+                metadata = try Self.metadata(value, pick: Self.first)
             } else {
-                entries.append(try Self.entry(in: root, at: key))
+                entries.append(try Self.entry(key, value, pick: Self.first))
             }
         }
     }
 
+    /// Parses a header's bytes, refusing a key given twice with different values.
+    ///
+    /// The format forbids duplicate keys; readers that keep the first value and readers that
+    /// keep the last one (Python's) would load different tensors from such a file. Each entry
+    /// and the metadata are read again from the last occurrence of every key (at every level)
+    /// and must come out the same: identical duplicates are harmless and pass, any other throws
+    /// ``SafetensorsError/duplicateKey(_:)``.
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws -> SafetensorsHeader {
+        let json: HeaderJSON
+        do { json = try HeaderJSON.parse(bytes) } catch let error as HeaderJSONSyntaxError {
+            throw SafetensorsError.headerNotJSON(detail: error.detail)
+        }
+        let header = try SafetensorsHeader(json)
+        for entry in header.entries where (try? Self.entry(entry.name, json.last(entry.name)!, pick: Self.last)) != entry {
+            throw SafetensorsError.duplicateKey(entry.name)
+        }
+        if let value = json.last(metadataKey) {
+            let other: [String: String]?? = try? Self.metadata(value, pick: Self.last)
+            if other != .some(header.metadata) { throw SafetensorsError.duplicateKey(metadataKey) }
+        }
+        return header
+    }
+
+    private static func first(_ object: HeaderJSON, _ key: String) -> HeaderJSON? { object.first(key) }
+    private static func last(_ object: HeaderJSON, _ key: String) -> HeaderJSON? { object.last(key) }
+
     private static func metadata(
-        in root: KeyedDecodingContainer<SafetensorsKey>, at key: SafetensorsKey
+        _ value: HeaderJSON, pick: (HeaderJSON, String) -> HeaderJSON?
     ) throws -> [String: String]? {
         // The reference reader accepts `"__metadata__": null` as "no metadata".
-        if (try? root.decodeNil(forKey: key)) == true { return nil }
-        let object: KeyedDecodingContainer<SafetensorsKey>
-        do { object = try root.nestedContainer(keyedBy: SafetensorsKey.self, forKey: key) } catch {
-            throw SafetensorsError.metadataNotObject
-        }
+        if value == .null { return nil }
+        guard case .object(let members) = value else { throw SafetensorsError.metadataNotObject }
         var result: [String: String] = [:]
-        for k in object.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
-            do { result[k.stringValue] = try object.decode(String.self, forKey: k) } catch {
-                throw SafetensorsError.metadataValueNotString(key: k.stringValue)
+        for key in Set(members.map(\.key)).sorted() {
+            guard case .string(let s) = pick(value, key)! else {
+                throw SafetensorsError.metadataValueNotString(key: key)
             }
+            result[key] = s
         }
         return result
     }
 
     private static func entry(
-        in root: KeyedDecodingContainer<SafetensorsKey>, at key: SafetensorsKey
+        _ name: String, _ fields: HeaderJSON, pick: (HeaderJSON, String) -> HeaderJSON?
     ) throws -> SafetensorsEntry {
-        let name = key.stringValue
-        let fields: KeyedDecodingContainer<SafetensorsKey>
-        do { fields = try root.nestedContainer(keyedBy: SafetensorsKey.self, forKey: key) } catch {
-            throw SafetensorsError.entryNotObject(tensor: name)
+        guard case .object = fields else { throw SafetensorsError.entryNotObject(tensor: name) }
+        guard let dtypeValue = pick(fields, "dtype") else {
+            throw SafetensorsError.missingField(tensor: name, field: "dtype")
         }
-        let dtypeKey = SafetensorsKey("dtype")
-        guard fields.contains(dtypeKey) else { throw SafetensorsError.missingField(tensor: name, field: "dtype") }
-        let dtypeName: String
-        do { dtypeName = try fields.decode(String.self, forKey: dtypeKey) } catch {
+        guard case .string(let dtypeName) = dtypeValue else {
             throw SafetensorsError.wrongFieldType(tensor: name, field: "dtype", expected: "a string")
         }
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
             throw SafetensorsError.unknownDType(tensor: name, dtype: dtypeName)
         }
-        let shape = try integers(in: fields, "shape", tensor: name, tooLarge: .shapeOverflow(tensor: name))
+        let shape = try integers(
+            pick(fields, "shape"), "shape", tensor: name, tooLarge: .shapeOverflow(tensor: name))
         let offsets = try integers(
-            in: fields, "data_offsets", tensor: name,
+            pick(fields, "data_offsets"), "data_offsets", tensor: name,
             tooLarge: .invalidOffsets(tensor: name, reason: "an offset does not fit in a 64-bit integer"))
         if shape.contains(where: { $0 < 0 }) { throw SafetensorsError.negativeDimension(tensor: name, shape: shape) }
         guard offsets.count == 2 else {
@@ -177,20 +191,23 @@ struct SafetensorsHeader: Decodable {
         return SafetensorsEntry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
     }
 
-    /// A JSON array of integers. Tells "integer too large for Int" (`tooLarge`) apart from
-    /// "not integers at all", because `JSONDecoder` reports both as one opaque failure.
+    /// A JSON array of integers. A whole number too large for `Int` throws `tooLarge`, anything
+    /// else that is not an integer throws ``SafetensorsError/wrongFieldType(tensor:field:expected:)``.
     private static func integers(
-        in fields: KeyedDecodingContainer<SafetensorsKey>, _ field: String, tensor: String,
-        tooLarge: SafetensorsError
+        _ value: HeaderJSON?, _ field: String, tensor: String, tooLarge: SafetensorsError
     ) throws -> [Int] {
-        let key = SafetensorsKey(field)
-        guard fields.contains(key) else { throw SafetensorsError.missingField(tensor: tensor, field: field) }
-        if let values = try? fields.decode([Int].self, forKey: key) { return values }
-        if let values = try? fields.decode([Double].self, forKey: key),
-           values.allSatisfy({ $0.isFinite && $0 == $0.rounded() }) {
-            throw tooLarge
+        guard let value else { throw SafetensorsError.missingField(tensor: tensor, field: field) }
+        let wrongType = SafetensorsError.wrongFieldType(tensor: tensor, field: field, expected: "an array of integers")
+        guard case .array(let elements) = value else { throw wrongType }
+        var result: [Int] = []
+        result.reserveCapacity(elements.count)
+        var whole = true
+        for element in elements {
+            guard case .number(let integer, let double) = element else { throw wrongType }
+            if let integer { result.append(integer) } else if double != double.rounded() { whole = false }
         }
-        throw SafetensorsError.wrongFieldType(tensor: tensor, field: field, expected: "an array of integers")
+        if result.count == elements.count { return result }
+        throw whole ? tooLarge : wrongType
     }
 }
 
@@ -240,59 +257,9 @@ extension Safetensors {
     }
 
     static func parseHeader(_ bytes: UnsafeRawBufferPointer) throws -> SafetensorsHeader {
-        // Checked here because Foundation's JSON readers would otherwise sniff UTF-16/32.
+        // Checked here so that every string the JSON reader copies out is valid UTF-8.
         guard String(validating: bytes, as: UTF8.self) != nil else { throw SafetensorsError.headerNotUTF8 }
-        let json = Data(bytes)
-        let header: SafetensorsHeader
-        do {
-            header = try JSONDecoder().decode(SafetensorsHeader.self, from: json)
-        } catch let error as SafetensorsError {
-            throw error
-        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
-            throw SafetensorsError.headerNotObject
-        } catch DecodingError.valueNotFound(_, let context) where context.codingPath.isEmpty {
-            throw SafetensorsError.headerNotObject
-        } catch DecodingError.dataCorrupted(let context) {
-            throw SafetensorsError.headerNotJSON(detail: syntaxErrorDetail(json) ?? context.debugDescription)
-        } catch {
-            throw SafetensorsError.headerNotJSON(detail: "\(error)")
-        }
-        try rejectConflictingDuplicates(header, json: json)
-        return header
-    }
-
-    /// Where the JSON goes wrong, e.g. "Invalid value around character 8." `JSONDecoder` only
-    /// says "not valid JSON"; `JSONSerialization` names the position.
-    private static func syntaxErrorDetail(_ json: Data) -> String? {
-        do { _ = try JSONSerialization.jsonObject(with: json) } catch {
-            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-        }
-        return nil
-    }
-
-    /// The format forbids duplicate keys, but both Foundation JSON readers drop duplicates
-    /// silently — `JSONDecoder` keeps the first value, `JSONSerialization` (like Python's
-    /// reader) the last. Reading the header with both and comparing catches every duplicate
-    /// that would change what is loaded (e.g. one name declared both U8[4] and F32[1] over the
-    /// same bytes); identical duplicates are harmless and pass.
-    private static func rejectConflictingDuplicates(_ header: SafetensorsHeader, json: Data) throws {
-        guard let object = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else { return }
-        // Element-wise casts: casting the whole `[Any]` to `[Int]` costs more than the parse.
-        func same(_ any: Any?, _ values: [Int]) -> Bool {
-            guard let array = any as? [Any], array.count == values.count else { return false }
-            return zip(array, values).allSatisfy { ($0 as? Int) == $1 }
-        }
-        for entry in header.entries {
-            guard let other = object[entry.name] as? [String: Any],
-                  other["dtype"] as? String == entry.dtype.rawValue,
-                  same(other["shape"], entry.shape),
-                  same(other["data_offsets"], [entry.begin, entry.end])
-            else { throw SafetensorsError.duplicateKey(entry.name) }
-        }
-        let otherMetadata = object[SafetensorsHeader.metadataKey]
-        let same = header.metadata.map { otherMetadata as? [String: String] == $0 }
-            ?? (otherMetadata == nil || otherMetadata is NSNull)
-        if !same { throw SafetensorsError.duplicateKey(SafetensorsHeader.metadataKey) }
+        return try SafetensorsHeader.parse(bytes)
     }
 
     /// Sorts the entries by offset and checks that they tile the data block exactly.
