@@ -12,6 +12,9 @@ workload ids, so bench/compare.py matches them directly.
                              compare.py uses for gradcheck.reduction.4x5x3) for x [4, 16], W [16, 16, 8]
                              — both x and W checked, as LayerKit's workload does.
 
+  reduction.trainstep.BxIxK  one SGD step (lr 1e-4) of that reduction's weight, loss y.sum(), for the
+                             three shapes of reduction.fwd/fwdbwd; x is data (no gradient).
+
 grade.tensor-reduction.* have no PyTorch counterpart (there is no PyTorch grader).
 """
 import argparse
@@ -45,6 +48,20 @@ def tr_einsum(x, W):
 assert torch.autograd.gradcheck(tr_hand, (x, W))
 bench("gradcheck.reduction.16x8", lambda: torch.autograd.gradcheck(tr_hand, (x, W)), reps=10)
 bench("gradcheck.reduction.16x8 (einsum)", lambda: torch.autograd.gradcheck(tr_einsum, (x, W)), reps=10)
+
+# One SGD step of the reduction layer (W only; x is data), the "hand outer@W" variant that
+# compare.py uses for reduction.fwd/fwdbwd: the weight changes every step.
+for (B, I, K) in [(64, 32, 16), (256, 64, 64), (32, 128, 128)]:
+    xs = torch.randn(B, I)
+    Ws = torch.nn.Parameter(torch.randn(I, I, K) / I)
+    opt = torch.optim.SGD([Ws], lr=1e-4)
+
+    def step(xs=xs, Ws=Ws, opt=opt):
+        opt.zero_grad(set_to_none=True)
+        tr_hand(xs, Ws).sum().backward()
+        opt.step()
+
+    bench(f"reduction.trainstep.{B}x{I}x{K}", step)
 
 if args.out:
     timer.write(args.out, {"threads": args.threads, "torch": torch.__version__})

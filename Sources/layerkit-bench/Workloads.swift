@@ -141,6 +141,14 @@ func runWorkloads(_ h: inout Harness) {
             xg.zeroGrad(); layer.weight.zeroGrad()
             layer(xg).sum().backward()
         }
+        // A training step changes the weight, so every step pays for refolding it, which the
+        // fwd and fwdbwd workloads (one weight throughout) never do.
+        let opt = SGD(layer.parameters(), lr: 1e-4)
+        h.bench("reduction.trainstep.\(tag)") {
+            opt.zeroGrad()
+            layer(x).sum().backward()
+            opt.step()
+        }
     } }
 
     // The half-spectrum Fourier layer of the exercises, with FFTW_MEASURE plans (or
