@@ -55,8 +55,8 @@ extension Tensor {
         let rd = r?.detach()
         let out = Tensor(storage: Storage(dtype: dtype, count: batch * outC * outL), shape: outShape)
         func forward<T: TensorScalar>(_: T.Type) {
-            let pw = wd.storage.pointer(T.self), pc = cols.storage.pointer(T.self), po = out.storage.pointer(T.self)
-            let pb = b?.storage.pointer(T.self), pr = rd?.storage.pointer(T.self)
+            let pw = wd.storage.readPointer(T.self), pc = cols.storage.readPointer(T.self), po = out.storage.pointer(T.self)
+            let pb = b?.storage.readPointer(T.self), pr = rd?.storage.readPointer(T.self)
             // One product per sample; the samples split over LayerKit's threads when OpenBLAS is
             // single-threaded (Threading/BLASThreads.swift). The bias and the residual are
             // written into the output first, and the GEMM adds onto them (β = 1).
@@ -84,7 +84,7 @@ extension Tensor {
                 // No input channels: the output is the bias (and the residual).
                 let base = rd ?? Tensor.zeros(outShape, dtype: dtype)
                 let filled = b.map { base + $0.detach().reshape([outC, 1]) } ?? base
-                out.storage.raw.copyMemory(from: filled.storage.raw, byteCount: out.count * dtype.byteSize)
+                out.storage.raw.copyMemory(from: filled.storage.readRaw, byteCount: out.count * dtype.byteSize)
             } else {
                 if dtype == .float64 { forward(Double.self) } else if dtype == .float32 { forward(Float.self) } else {
                     opError("conv1d", "expected float32 or float64 tensors, got \(dtype)")
@@ -98,7 +98,7 @@ extension Tensor {
             var dW: Tensor?
             let dB = b.map { _ in Tensor.zeros([outC], dtype: dtype) }
             func backward<T: TensorScalar>(_: T.Type) {
-                let pg = g.storage.pointer(T.self), pw = wd.storage.pointer(T.self), pc = cols.storage.pointer(T.self)
+                let pg = g.storage.readPointer(T.self), pw = wd.storage.readPointer(T.self), pc = cols.storage.readPointer(T.self)
                 if let dB {
                     // ∂L/∂b_o = Σ_b Σ_l g_bol: one contiguous row of g per (b, o).
                     let pb = dB.storage.pointer(T.self)
@@ -184,7 +184,7 @@ extension Tensor {
     static func conv1dColumns(_ x: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
         let out = Tensor(storage: Storage(dtype: x.dtype, count: batch * channels * kernel * outLength), shape: [batch, channels * kernel, outLength])
         func run<T: TensorScalar>(_: T.Type) {
-            let px = x.storage.pointer(T.self), po = out.storage.pointer(T.self)
+            let px = x.storage.readPointer(T.self), po = out.storage.pointer(T.self)
             let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
             parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in
                 for row in lo..<hi {
@@ -214,7 +214,7 @@ extension Tensor {
     static func conv1dColumnsAdjoint(_ cols: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
         let out = Tensor.zeros([batch, channels, length], dtype: cols.dtype)
         func run<T: TensorScalar>(_: T.Type) {
-            let pc = cols.storage.pointer(T.self), po = out.storage.pointer(T.self)
+            let pc = cols.storage.readPointer(T.self), po = out.storage.pointer(T.self)
             let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
             parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in
                 for row in lo..<hi {

@@ -73,7 +73,7 @@ func isTrailingBroadcast(_ small: [Int], of big: [Int]) -> Bool {
 /// Applies `k` to each element of `x` into `out` (same count).
 @inline(__always)
 func unaryLoop<T: TensorScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: Storage, _ k: K) {
-    let px = x.pointer(T.self), po = out.pointer(T.self)
+    let px = x.readPointer(T.self), po = out.pointer(T.self)
     parallelChunks(out.count) { lo, hi in
         for i in lo..<hi { po[i] = k(px[i]) }
     }
@@ -86,7 +86,7 @@ func binaryLoop<T: TensorScalar, K: BinaryKernel>(
     _: T.Type, _ a: Storage, _ aShape: [Int], _ b: Storage, _ bShape: [Int],
     _ out: Storage, _ outShape: [Int], _ k: K
 ) {
-    let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
+    let pa = a.readPointer(T.self), pb = b.readPointer(T.self), po = out.pointer(T.self)
     let n = out.count
     if n == 0 { return }
     if a.count == n && b.count == n {
@@ -303,9 +303,9 @@ func fillKernel(_ s: Storage, _ value: Double) {
 /// `out[i] = mask[i] ? a[i] : b[i]` over same-count storages (`mask` is `.bool`; `a`, `b`
 /// and `out` share a dtype): a byte-width copy, so it serves every dtype.
 func selectLoop(_ mask: Storage, _ a: Storage, _ b: Storage, _ out: Storage) {
-    let m = mask.pointer(UInt8.self)
+    let m = mask.readPointer(UInt8.self)
     func run<T>(_: T.Type) {
-        let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
+        let pa = a.readPointer(T.self), pb = b.readPointer(T.self), po = out.pointer(T.self)
         for i in 0..<out.count { po[i] = m[i] != 0 ? pa[i] : pb[i] }
     }
     switch out.dtype.byteSize {

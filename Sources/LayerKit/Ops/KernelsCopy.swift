@@ -17,7 +17,7 @@ func copyBox(
     let size = src.dtype.byteSize
     if extent.contains(0) { return }
     if r == 0 {
-        dst.raw.copyMemory(from: src.raw, byteCount: size)
+        dst.raw.copyMemory(from: src.readRaw, byteCount: size)
         return
     }
     let ss = contiguousStrides(srcShape), ds = contiguousStrides(dstShape)
@@ -30,7 +30,7 @@ func copyBox(
     while k > 0 && extent[k] == srcShape[k] && extent[k] == dstShape[k] { k -= 1 }
     let run = extent[k...].reduce(1, *)
     if k == 0 {
-        (dst.raw + dstOff * size).copyMemory(from: UnsafeRawPointer(src.raw) + srcOff * size, byteCount: run * size)
+        (dst.raw + dstOff * size).copyMemory(from: src.readRaw + srcOff * size, byteCount: run * size)
         return
     }
     // Axis m = k-1 is walked by a tight loop of runs; an odometer steps the axes before it.
@@ -58,9 +58,9 @@ func copyBox(
     while true {
         // Copies move bits, so each dtype is moved as an unsigned integer of its width.
         switch size {
-        case 8: copyRows(UInt64.self, src.pointer(UInt64.self) + srcOff, dst.pointer(UInt64.self) + dstOff)
-        case 4: copyRows(UInt32.self, src.pointer(UInt32.self) + srcOff, dst.pointer(UInt32.self) + dstOff)
-        default: copyRows(UInt8.self, src.pointer(UInt8.self) + srcOff, dst.pointer(UInt8.self) + dstOff)
+        case 8: copyRows(UInt64.self, src.readPointer(UInt64.self) + srcOff, dst.pointer(UInt64.self) + dstOff)
+        case 4: copyRows(UInt32.self, src.readPointer(UInt32.self) + srcOff, dst.pointer(UInt32.self) + dstOff)
+        default: copyRows(UInt8.self, src.readPointer(UInt8.self) + srcOff, dst.pointer(UInt8.self) + dstOff)
         }
         var d = m - 1
         while d >= 0 {
@@ -81,7 +81,7 @@ func copyBox(
 /// `srcStrides` (the source stride of each output axis): a permutation's copy.
 func permuteKernel(_ src: Storage, into out: Storage, outShape: [Int], srcStrides: [Int]) {
     func run<T>(_: T.Type) {
-        let px = src.pointer(T.self), po = out.pointer(T.self)
+        let px = src.readPointer(T.self), po = out.pointer(T.self)
         let r = outShape.count, inner = outShape[r - 1], si = srcStrides[r - 1]
         var index = [Int](repeating: 0, count: r)
         var off = 0, o = 0

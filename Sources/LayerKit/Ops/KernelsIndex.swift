@@ -5,14 +5,14 @@
 func gatherRows(_ src: Storage, rowOffsets: [Int], rowLength: Int, into out: Storage) {
     let size = src.dtype.byteSize, bytes = rowLength * size
     for (r, offset) in rowOffsets.enumerated() {
-        (out.raw + r * bytes).copyMemory(from: src.raw + offset * size, byteCount: bytes)
+        (out.raw + r * bytes).copyMemory(from: src.readRaw + offset * size, byteCount: bytes)
     }
 }
 
 /// `out[i]` ← `src[offsets[i]]`.
 func gatherElements(_ src: Storage, offsets: [Int], into out: Storage) {
     func run<T>(_: T.Type) {
-        let s = src.pointer(T.self), o = out.pointer(T.self)
+        let s = src.readPointer(T.self), o = out.pointer(T.self)
         for (i, offset) in offsets.enumerated() { o[i] = s[offset] }
     }
     switch src.dtype.byteSize {
@@ -25,7 +25,7 @@ func gatherElements(_ src: Storage, offsets: [Int], into out: Storage) {
 /// `dst` row at `rowOffsets[r]` += `g` row `r` (float dtypes; repeated offsets accumulate).
 func scatterAddRows(_ g: Storage, rowOffsets: [Int], rowLength: Int, into dst: Storage) {
     func run<T: TensorScalar>(_: T.Type) {
-        let pg = g.pointer(T.self), pd = dst.pointer(T.self)
+        let pg = g.readPointer(T.self), pd = dst.pointer(T.self)
         for (r, offset) in rowOffsets.enumerated() {
             let s = pg + r * rowLength, d = pd + offset
             for e in 0..<rowLength { d[e] += s[e] }
@@ -41,7 +41,7 @@ func scatterAddRows(_ g: Storage, rowOffsets: [Int], rowLength: Int, into dst: S
 /// `dst[offsets[i]]` += `g[i]` (float dtypes; repeated offsets accumulate).
 func scatterAddElements(_ g: Storage, offsets: [Int], into dst: Storage) {
     func run<T: TensorScalar>(_: T.Type) {
-        let pg = g.pointer(T.self), pd = dst.pointer(T.self)
+        let pg = g.readPointer(T.self), pd = dst.pointer(T.self)
         for (i, offset) in offsets.enumerated() { pd[offset] += pg[i] }
     }
     switch g.dtype {

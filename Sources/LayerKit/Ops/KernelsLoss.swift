@@ -24,7 +24,7 @@ func mseBackwardKernel(_ x: Tensor, _ t: Tensor, _ seed: LossSeed, into dx: Tens
 @inline(__always)
 func mseForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
     let n = x.count
-    let px = x.storage.pointer(T.self), pt = t.storage.pointer(T.self)
+    let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self)
     let squares = Storage(dtype: T.dtype, count: n)
     let ps = squares.pointer(T.self)
     for i in 0..<n {
@@ -38,7 +38,7 @@ func mseForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reductio
 
 @inline(__always)
 func mseBackward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor) {
-    let px = x.storage.pointer(T.self), pt = t.storage.pointer(T.self), po = dx.storage.pointer(T.self)
+    let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self), po = dx.storage.pointer(T.self)
     let n = x.count
     if seed.reduction == .none {
         for i in 0..<n { po[i] = 2 * T(seed.values[i]) * (px[i] - pt[i]) }
@@ -69,7 +69,7 @@ func bceBackwardKernel(_ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor?
 @inline(__always)
 func bceForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
     let n = x.count
-    let px = x.storage.pointer(T.self), pt = t.storage.pointer(T.self)
+    let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self)
     let losses = Storage(dtype: T.dtype, count: n)
     let pl = losses.pointer(T.self)
     for i in 0..<n {
@@ -85,7 +85,7 @@ func bceForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reductio
 func bceBackward<T: TensorScalar>(
     _: T.Type, _ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor?, _ dt: Tensor?
 ) {
-    let px = x.storage.pointer(T.self), pt = t.storage.pointer(T.self)
+    let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self)
     let n = x.count
     // The seed is one scalar unless the loss is unreduced: keep the per-element read out of
     // the common loops.
@@ -198,7 +198,7 @@ struct CrossEntropyForward {
 
 @inline(__always)
 func softmaxRows<T: TensorScalar>(_: T.Type, _ x: Storage, _ p: Storage, _ n: Int, _ c: Int, _ lse: inout [Double]) {
-    let px = x.pointer(T.self), pp = p.pointer(T.self)
+    let px = x.readPointer(T.self), pp = p.pointer(T.self)
     for i in 0..<n {
         let row = px + i &* c, out = pp + i &* c
         var m = -T.infinity
@@ -221,7 +221,7 @@ func softmaxRows<T: TensorScalar>(_: T.Type, _ x: Storage, _ p: Storage, _ n: In
 func indexRowLosses<T: TensorScalar>(
     _: T.Type, _ x: Storage, _ lse: [Double], _ classes: [Int], _ c: Int, _ eps: Double, _ rows: inout [Double]
 ) {
-    let px = x.pointer(T.self)
+    let px = x.readPointer(T.self)
     for i in rows.indices {
         let row = px + i &* c
         var loss = (1 - eps) * (lse[i] - Double(row[classes[i]]))
@@ -237,7 +237,7 @@ func indexRowLosses<T: TensorScalar>(
 func probabilityRowLosses<T: TensorScalar>(
     _: T.Type, _ x: Storage, _ q: Storage, _ lse: [Double], _ c: Int, _ eps: Double, _ rows: inout [Double]
 ) {
-    let px = x.pointer(T.self), pq = q.pointer(T.self)
+    let px = x.readPointer(T.self), pq = q.pointer(T.self)
     let keep = 1 - eps, spread = eps / Double(c)
     for i in rows.indices {
         let row = px + i &* c, target = pq + i &* c
@@ -251,7 +251,7 @@ func probabilityRowLosses<T: TensorScalar>(
 func indexGrad<T: TensorScalar>(
     _: T.Type, _ p: Storage, _ out: Storage, _ classes: [Int], _ seed: LossSeed, _ c: Int, _ eps: Double
 ) {
-    let pp = p.pointer(T.self), po = out.pointer(T.self)
+    let pp = p.readPointer(T.self), po = out.pointer(T.self)
     let spread = T(eps / Double(c)), hit = T(1 - eps)
     for i in classes.indices {
         let s = T(seed[i])
@@ -265,7 +265,7 @@ func indexGrad<T: TensorScalar>(
 func probabilityGrad<T: TensorScalar>(
     _: T.Type, _ p: Storage, _ q: Storage, _ out: Storage, _ seed: LossSeed, _ c: Int, _ eps: Double
 ) {
-    let pp = p.pointer(T.self), pq = q.pointer(T.self), po = out.pointer(T.self)
+    let pp = p.readPointer(T.self), pq = q.readPointer(T.self), po = out.pointer(T.self)
     let keep = T(1 - eps), spread = T(eps / Double(c))
     let n = out.count / Swift.max(c, 1)
     for i in 0..<n {
@@ -281,7 +281,7 @@ func probabilityGrad<T: TensorScalar>(
 func targetGrad<T: TensorScalar>(
     _: T.Type, _ x: Storage, _ out: Storage, _ lse: [Double], _ seed: LossSeed, _ c: Int, _ eps: Double
 ) {
-    let px = x.pointer(T.self), po = out.pointer(T.self)
+    let px = x.readPointer(T.self), po = out.pointer(T.self)
     for i in lse.indices {
         let s = seed[i] * (1 - eps)
         let row = px + i &* c, o = po + i &* c

@@ -34,7 +34,7 @@ func adamStep(_ param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, m
 /// inner loops carry no branches.
 @inline(__always)
 func sgdUpdate<T: TensorScalar>(_: T.Type, _ param: Storage, _ grad: Storage, _ buffer: Storage?, _ h: SGDHyper) {
-    let p = param.pointer(T.self), g = grad.pointer(T.self)
+    let p = param.pointer(T.self), g = grad.readPointer(T.self)
     let n = param.count
     let negLr = T(-h.lr), wd = T(h.weightDecay)
     guard h.momentum != 0, let buffer else {
@@ -84,7 +84,7 @@ func sgdUpdate<T: TensorScalar>(_: T.Type, _ param: Storage, _ grad: Storage, _ 
 func adamUpdate<T: TensorScalar>(
     _: T.Type, _ param: Storage, _ grad: Storage, _ expAvg: Storage, _ expAvgSq: Storage, _ maxExpAvgSq: Storage?, _ h: AdamHyper
 ) {
-    let p = param.pointer(T.self), g = grad.pointer(T.self)
+    let p = param.pointer(T.self), g = grad.readPointer(T.self)
     let m = expAvg.pointer(T.self), v = expAvgSq.pointer(T.self)
     let n = param.count
     let w1 = T(1 - h.beta1), b2 = T(h.beta2), w2 = T(1 - h.beta2)

@@ -35,7 +35,7 @@ func integerReduceLoop<K: ReduceKernel>(_ x: Storage, _ shape: [Int], _ keptShap
 func reduceLoop<T: TensorScalar, K: ReduceKernel>(
     _: T.Type, _ x: Storage, _ shape: [Int], _ keptShape: [Int], _ out: Storage, _ k: K
 ) {
-    let px = x.pointer(T.self), po = out.pointer(T.self)
+    let px = x.readPointer(T.self), po = out.pointer(T.self)
     for i in 0..<out.count { po[i] = k.initial(T.self) }
     let n = x.count
     if n == 0 { return }

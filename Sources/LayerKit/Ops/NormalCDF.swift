@@ -102,7 +102,7 @@ func geluGradFloat(_ x: Float, output y: Float) -> Float {
 
 /// `out[i] = x[i]·Φ(x[i])` over float32 storages of equal count, split over threads.
 func geluFloat32(_ x: Storage, into out: Storage) {
-    let px = x.pointer(Float.self), po = out.pointer(Float.self)
+    let px = x.readPointer(Float.self), po = out.pointer(Float.self)
     parallelChunks(out.count, grain: Parallelism.grain / 4) { lo, hi in
         for i in lo..<hi { po[i] = geluFloat(px[i]) }
     }
@@ -111,7 +111,7 @@ func geluFloat32(_ x: Storage, into out: Storage) {
 /// `out[i] = g[i]·(Φ(x[i]) + x[i]·φ(x[i]))` over float32 storages of equal count (GELU's
 /// backward in one pass, Φ recovered from the forward's output `y`), split over threads.
 func geluBackwardFloat32(_ g: Storage, _ x: Storage, output y: Storage, into out: Storage) {
-    let pg = g.pointer(Float.self), px = x.pointer(Float.self), py = y.pointer(Float.self), po = out.pointer(Float.self)
+    let pg = g.readPointer(Float.self), px = x.readPointer(Float.self), py = y.readPointer(Float.self), po = out.pointer(Float.self)
     parallelChunks(out.count, grain: Parallelism.grain / 4) { lo, hi in
         for i in lo..<hi { po[i] = pg[i] * geluGradFloat(px[i], output: py[i]) }
     }

@@ -63,7 +63,7 @@ extension Tensor {
     private static func transposedPairs(_ s: Storage, _ p: Int, _ q: Int) -> Storage {
         let out = Storage(dtype: s.dtype, count: p * q * 2)
         func run<T: TensorScalar>(_: T.Type) {
-            let src = s.pointer(T.self), dst = out.pointer(T.self)
+            let src = s.readPointer(T.self), dst = out.pointer(T.self)
             for j in 0..<p {
                 for k in 0..<q {
                     let d = (k &* p &+ j) &* 2, e = (j &* q &+ k) &* 2
@@ -101,7 +101,7 @@ extension Tensor {
         for k in 0..<modes {
             if dtype == .float64 {
                 let one: (Double, Double) = (1, 0), zero: (Double, Double) = (0, 0)
-                let (pa, pb, pc) = (a.pointer(Double.self) + 2 * k * sa, b.pointer(Double.self) + 2 * k * sb, c.pointer(Double.self) + 2 * k * sc)
+                let (pa, pb, pc) = (a.readPointer(Double.self) + 2 * k * sa, b.readPointer(Double.self) + 2 * k * sb, c.pointer(Double.self) + 2 * k * sc)
                 withUnsafePointer(to: one) { alpha in
                     withUnsafePointer(to: zero) { beta in
                         cblas_zgemm(CblasRowMajor, ta, tb, blasint(rows), blasint(cols), blasint(inner),
@@ -110,7 +110,7 @@ extension Tensor {
                 }
             } else {
                 let one: (Float, Float) = (1, 0), zero: (Float, Float) = (0, 0)
-                let (pa, pb, pc) = (a.pointer(Float.self) + 2 * k * sa, b.pointer(Float.self) + 2 * k * sb, c.pointer(Float.self) + 2 * k * sc)
+                let (pa, pb, pc) = (a.readPointer(Float.self) + 2 * k * sa, b.readPointer(Float.self) + 2 * k * sb, c.pointer(Float.self) + 2 * k * sc)
                 withUnsafePointer(to: one) { alpha in
                     withUnsafePointer(to: zero) { beta in
                         cblas_cgemm(CblasRowMajor, ta, tb, blasint(rows), blasint(cols), blasint(inner),

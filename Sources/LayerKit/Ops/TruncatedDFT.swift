@@ -134,7 +134,7 @@ extension Tensor {
                 // M is [n, 2·bins]: as the right operand it is [inner, cols] (ld = cols), and
                 // transposed it is read from its [cols, inner] storage (ld = inner).
                 // Rows split over LayerKit's threads when OpenBLAS is single-threaded.
-                let pa = a.pointer(T.self), po = out.pointer(T.self)
+                let pa = a.readPointer(T.self), po = out.pointer(T.self)
                 forEachProductGroup(rows, groups: productGroups(rows, unitCost: cols)) { _, lo, hi in
                     T.gemm(transA: false, transB: transposeMatrix, m: hi - lo, n: cols, k: inner, alpha: 1,
                            a: pa + lo * inner, lda: inner, b: pm, ldb: transposeMatrix ? inner : cols,

@@ -137,7 +137,7 @@ func gemmKernel(
     beta: Double, c: Storage, ldc: Int
 ) {
     func run<T: TensorScalar>(_: T.Type) {
-        let pa = a.pointer(T.self), pb = b.pointer(T.self), pc = c.pointer(T.self)
+        let pa = a.readPointer(T.self), pb = b.readPointer(T.self), pc = c.pointer(T.self)
         for i in 0..<batch {
             T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
                    a: pa + i * strideA, lda: lda, b: pb + i * strideB, ldb: ldb,
