@@ -442,6 +442,26 @@ struct SafetensorsTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
+    @Test("save writes each tensor from its storage: the file is byte for byte encode's image")
+    func saveEqualsEncode() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("all.safetensors")
+        let g = Generator(seed: 7)
+        let tensors: [(String, Tensor)] = [
+            ("f32", Tensor.randn([3, 5], generator: g)), ("f64", Tensor.randn([4], dtype: .float64, generator: g)),
+            ("empty", Tensor.zeros([0, 3])), ("i64", Tensor([-1, 2, 1 << 40], dtype: .int64)),
+            ("u8", Tensor([0, 255], dtype: .uint8)), ("bool", Tensor([1, 0, 1], dtype: .bool)),
+            ("scalar", Tensor(scalar: 2.5)), ("c64", Tensor.randn([2, 3, 2], generator: g)),
+            ("big", Tensor.randn([300, 1000], generator: g)),
+        ]
+        try Safetensors.save(tensors, to: url, metadata: ["format": "pt"], complex: ["c64"])
+        #expect(try Data(contentsOf: url) == Safetensors.encode(tensors, metadata: ["format": "pt"], complex: ["c64"]))
+        let dictionary = Dictionary(uniqueKeysWithValues: tensors)
+        try Safetensors.save(dictionary, to: url)
+        #expect(try Data(contentsOf: url) == Safetensors.encode(dictionary))
+    }
+
     @Test("An existing file is replaced whole, and no temporary file is left")
     func replaceExisting() throws {
         let directory = try temporaryDirectory()

@@ -59,7 +59,21 @@ public enum Safetensors {
     public static func save(
         _ tensors: [(String, Tensor)], to url: URL, metadata: [String: String]? = nil, complex: Set<String> = []
     ) throws {
-        try writeAtomically(try encode(tensors, metadata: metadata, complex: complex), to: url)
+        let prefix = try headerPrefix(tensors, metadata: metadata, complex: complex)
+        #if _endian(little)
+        // The tensors' bytes go from their storages straight to the file: no staging copy of
+        // the whole checkpoint (which doubled the memory a large save needed).
+        try prefix.withUnsafeBytes { head in
+            try withExtendedLifetime(tensors) {
+                try writeAtomically(to: url, [head] + tensors.map {
+                    UnsafeRawBufferPointer(start: $0.1.storage.readRaw, count: $0.1.count * $0.1.dtype.byteSize)
+                })
+            }
+        }
+        #else
+        let image = packedLittleEndian(prefix: prefix, tensors.map(\.1))
+        try image.withUnsafeBytes { try writeAtomically(to: url, [$0]) }
+        #endif
     }
 
     /// Writes a dictionary of tensors to `url`, sorted by name (as Python's `save_file` does
@@ -67,7 +81,7 @@ public enum Safetensors {
     ///
     ///     try Safetensors.save(["weight": w, "bias": b], to: url)   // bias first, then weight
     public static func save(_ tensors: [String: Tensor], to url: URL, metadata: [String: String]? = nil) throws {
-        try writeAtomically(try encode(tensors, metadata: metadata), to: url)
+        try save(tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, to: url, metadata: metadata)
     }
 
     /// The tensors stored in the file at `url`, ordered by their position in the file.
@@ -110,6 +124,13 @@ public enum Safetensors {
     public static func encode(
         _ tensors: [(String, Tensor)], metadata: [String: String]? = nil, complex: Set<String> = []
     ) throws -> Data {
+        packedLittleEndian(prefix: try headerPrefix(tensors, metadata: metadata, complex: complex), tensors.map(\.1))
+    }
+
+    /// The 8-byte header length and the JSON header of a file holding `tensors` in this order.
+    static func headerPrefix(
+        _ tensors: [(String, Tensor)], metadata: [String: String]?, complex: Set<String>
+    ) throws -> [UInt8] {
         var seen = Set<String>(minimumCapacity: tensors.count)
         var entries: [(name: String, dtype: String, shape: [Int], begin: Int, end: Int)] = []
         entries.reserveCapacity(tensors.count)
@@ -130,12 +151,11 @@ public enum Safetensors {
             entries.append((name, dtype.rawValue, shape, offset, offset + byteCount))
             offset += byteCount
         }
-        var header = headerBytes(entries, metadata: metadata)
+        let header = headerBytes(entries, metadata: metadata)
         var prefix = [UInt8](repeating: 0, count: 8)
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix.replaceSubrange(0..<8, with: $0) }
         prefix.append(contentsOf: header)
-        header = []
-        return packedLittleEndian(prefix: prefix, tensors.map(\.1))
+        return prefix
     }
 
     /// The safetensors file image of a dictionary of tensors, sorted by name.
@@ -161,7 +181,8 @@ public enum Safetensors {
 
     // MARK: Atomic write
 
-    /// Writes `data` to a temporary file next to `url`, then renames it over `url`.
+    /// Writes `parts`, one after the other, to a temporary file next to `url`, then renames it
+    /// over `url`.
     ///
     /// `rename(2)` is the atomic step: readers see the old file or the new one, never a mix.
     /// `FileManager.moveItem` refuses to overwrite, and `replaceItemAt` swaps the two files on
@@ -172,7 +193,7 @@ public enum Safetensors {
     /// before (so the temporary file's entry exists) and after the rename (so the new name
     /// survives a crash). A directory that cannot be opened or synced (some file systems) is
     /// skipped: the rename is still atomic for every reader.
-    static func writeAtomically(_ data: Data, to url: URL) throws {
+    static func writeAtomically(to url: URL, _ parts: [UnsafeRawBufferPointer]) throws {
         guard url.isFileURL else {
             throw SafetensorsError.writeFailed(path: url.absoluteString, reason: "not a file URL")
         }
@@ -186,13 +207,13 @@ public enum Safetensors {
             throw SafetensorsError.writeFailed(path: path, reason: String(cString: strerror(errno)))
         }
         var failure: Int32 = 0
-        data.withUnsafeBytes { raw in
+        writing: for raw in parts where raw.count > 0 {
             var written = 0
             while written < raw.count {
                 let n = write(fd, raw.baseAddress! + written, raw.count - written)
                 if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else {
                     failure = n < 0 ? errno : EIO
-                    return
+                    break writing
                 }
             }
         }
