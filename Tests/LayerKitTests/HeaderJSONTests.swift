@@ -48,9 +48,10 @@ struct HeaderJSONTests {
     /// Our value against Foundation's, whose objects keep the last of duplicate keys.
     static func same(_ ours: HeaderJSON, _ theirs: Any) -> Bool {
         switch ours {
-        case .object(let members):
-            guard let object = theirs as? [String: Any], object.count == Set(members.map(\.key)).count else { return false }
-            return members.allSatisfy { member in object[member.key].map { same(ours.last(member.key)!, $0) } ?? false }
+        case .object:
+            let members = ours.membersByKey()!
+            guard let object = theirs as? [String: Any], object.count == members.count else { return false }
+            return members.allSatisfy { key, values in object[key].map { same(values.last, $0) } ?? false }
         case .array(let elements):
             guard let array = theirs as? [Any], array.count == elements.count else { return false }
             return zip(elements, array).allSatisfy { same($0, $1) }
@@ -96,6 +97,26 @@ struct HeaderJSONTests {
         #expect(throws: Never.self) { try nested(128).withUnsafeBytes { try HeaderJSON.parse($0) } }
         #expect(throws: HeaderJSONSyntaxError.self) { try nested(129).withUnsafeBytes { try HeaderJSON.parse($0) } }
         #expect(throws: HeaderJSONSyntaxError.self) { try nested(1_000_000).withUnsafeBytes { try HeaderJSON.parse($0) } }
+    }
+
+    @Test("A header of 20,000 tensors, metadata keys and escapes reads every entry, in offset order")
+    func largeHeader() throws {
+        // Lookups by key and escaped strings must stay linear: a 100 MB header is allowed.
+        let n = 20_000
+        var text = #"{"__metadata__":{"#
+        text += (0..<n).map { #""k\#($0)":"é\#($0)""# }.joined(separator: ",")
+        text += "},"
+        text += (0..<n).map { #""t\#($0)":{"dtype":"U8","shape":[1],"data_offsets":[\#($0),\#($0 + 1)]}"# }
+            .joined(separator: ",")
+        text += "}"
+        let bytes = Array(text.utf8)
+        let header = try bytes.withUnsafeBytes { try SafetensorsHeader.parse($0) }
+        #expect(header.metadata?.count == n && header.metadata?["k123"] == "é123")
+        var entries = header.entries
+        try Safetensors.validateLayout(&entries, dataByteCount: n)
+        #expect(entries.map(\.name) == (0..<n).map { "t\($0)" })
+        let escapes = Array(("\"" + String(repeating: #"\n"#, count: 200_000) + "\"").utf8)
+        #expect(try escapes.withUnsafeBytes { try HeaderJSON.parse($0) } == .string(String(repeating: "\n", count: 200_000)))
     }
 
     @Test("A duplicate key that changes a tensor, its fields or the metadata is refused; an identical one is not")

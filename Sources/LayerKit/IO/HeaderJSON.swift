@@ -34,16 +34,24 @@ indirect enum HeaderJSON: Equatable {
         }
     }
 
-    /// The value of the first occurrence of `key` in an object (nil when absent or not an object).
-    func first(_ key: String) -> HeaderJSON? {
+    /// An object's members by key, with the first and the last value given for each (the
+    /// same value when the key appears once); nil when this is not an object.
+    func membersByKey() -> [String: Occurrences]? {
         guard case .object(let members) = self else { return nil }
-        return members.first { $0.key == key }?.value
+        var result = [String: Occurrences](minimumCapacity: members.count)
+        for (key, value) in members {
+            if let seen = result[key] { result[key] = Occurrences(first: seen.first, last: value) } else {
+                result[key] = Occurrences(first: value, last: value)
+            }
+        }
+        return result
     }
 
-    /// The value of the last occurrence of `key` in an object (nil when absent or not an object).
-    func last(_ key: String) -> HeaderJSON? {
-        guard case .object(let members) = self else { return nil }
-        return members.last { $0.key == key }?.value
+    /// The first and the last value an object gives one key.
+    struct Occurrences {
+        let first: HeaderJSON
+        let last: HeaderJSON
+        subscript(pick: SafetensorsHeader.Pick) -> HeaderJSON { pick == .first ? first : last }
     }
 
     /// Parses `bytes` (already checked to be UTF-8) as one JSON text.
@@ -157,7 +165,9 @@ indirect enum HeaderJSON: Equatable {
                 }
                 if c < 0x20 { throw error("unescaped control character in a string") }
                 if c != UInt8(ascii: "\\") { position += 1; continue }
-                decoded = (decoded ?? []) + UnsafeRawBufferPointer(rebasing: bytes[start..<position])
+                // Appended in place: a string of many escapes stays linear.
+                if decoded == nil { decoded = [] }
+                decoded!.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
                 position += 1
                 guard let e = peek else { throw error("unterminated string") }
                 position += 1

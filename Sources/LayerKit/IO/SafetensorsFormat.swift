@@ -106,13 +106,13 @@ struct SafetensorsHeader {
     /// The header a parsed JSON object describes, from the first occurrence of each key,
     /// checked in name order so that a file with several faults always reports the same one.
     init(_ json: HeaderJSON) throws {
-        guard case .object(let members) = json else { throw SafetensorsError.headerNotObject }
-        for key in Set(members.map(\.key)).sorted() {
-            let value = json.first(key)!
+        guard let members = json.membersByKey() else { throw SafetensorsError.headerNotObject }
+        for key in members.keys.sorted() {
+            let value = members[key]!.first
             if key == Self.metadataKey {
-                metadata = try Self.metadata(value, pick: Self.first)
+                metadata = try Self.metadata(value, pick: .first)
             } else {
-                entries.append(try Self.entry(key, value, pick: Self.first))
+                entries.append(try Self.entry(key, value, pick: .first))
             }
         }
     }
@@ -130,28 +130,27 @@ struct SafetensorsHeader {
             throw SafetensorsError.headerNotJSON(detail: error.detail)
         }
         let header = try SafetensorsHeader(json)
-        for entry in header.entries where (try? Self.entry(entry.name, json.last(entry.name)!, pick: Self.last)) != entry {
+        let members = json.membersByKey()!
+        for entry in header.entries where (try? Self.entry(entry.name, members[entry.name]!.last, pick: .last)) != entry {
             throw SafetensorsError.duplicateKey(entry.name)
         }
-        if let value = json.last(metadataKey) {
-            let other: [String: String]?? = try? Self.metadata(value, pick: Self.last)
+        if let value = members[metadataKey]?.last {
+            let other: [String: String]?? = try? Self.metadata(value, pick: .last)
             if other != .some(header.metadata) { throw SafetensorsError.duplicateKey(metadataKey) }
         }
         return header
     }
 
-    private static func first(_ object: HeaderJSON, _ key: String) -> HeaderJSON? { object.first(key) }
-    private static func last(_ object: HeaderJSON, _ key: String) -> HeaderJSON? { object.last(key) }
+    /// Which of a repeated key's values a reading takes.
+    enum Pick { case first, last }
 
-    private static func metadata(
-        _ value: HeaderJSON, pick: (HeaderJSON, String) -> HeaderJSON?
-    ) throws -> [String: String]? {
+    private static func metadata(_ value: HeaderJSON, pick: Pick) throws -> [String: String]? {
         // The reference reader accepts `"__metadata__": null` as "no metadata".
         if value == .null { return nil }
-        guard case .object(let members) = value else { throw SafetensorsError.metadataNotObject }
+        guard let members = value.membersByKey() else { throw SafetensorsError.metadataNotObject }
         var result: [String: String] = [:]
-        for key in Set(members.map(\.key)).sorted() {
-            guard case .string(let s) = pick(value, key)! else {
+        for key in members.keys.sorted() {
+            guard case .string(let s) = members[key]![pick] else {
                 throw SafetensorsError.metadataValueNotString(key: key)
             }
             result[key] = s
@@ -159,11 +158,10 @@ struct SafetensorsHeader {
         return result
     }
 
-    private static func entry(
-        _ name: String, _ fields: HeaderJSON, pick: (HeaderJSON, String) -> HeaderJSON?
-    ) throws -> SafetensorsEntry {
-        guard case .object = fields else { throw SafetensorsError.entryNotObject(tensor: name) }
-        guard let dtypeValue = pick(fields, "dtype") else {
+    private static func entry(_ name: String, _ value: HeaderJSON, pick: Pick) throws -> SafetensorsEntry {
+        guard let members = value.membersByKey() else { throw SafetensorsError.entryNotObject(tensor: name) }
+        func field(_ key: String) -> HeaderJSON? { members[key]?[pick] }
+        guard let dtypeValue = field("dtype") else {
             throw SafetensorsError.missingField(tensor: name, field: "dtype")
         }
         guard case .string(let dtypeName) = dtypeValue else {
@@ -172,10 +170,9 @@ struct SafetensorsHeader {
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
             throw SafetensorsError.unknownDType(tensor: name, dtype: dtypeName)
         }
-        let shape = try integers(
-            pick(fields, "shape"), "shape", tensor: name, tooLarge: .shapeOverflow(tensor: name))
+        let shape = try integers(field("shape"), "shape", tensor: name, tooLarge: .shapeOverflow(tensor: name))
         let offsets = try integers(
-            pick(fields, "data_offsets"), "data_offsets", tensor: name,
+            field("data_offsets"), "data_offsets", tensor: name,
             tooLarge: .invalidOffsets(tensor: name, reason: "an offset does not fit in a 64-bit integer"))
         if shape.contains(where: { $0 < 0 }) { throw SafetensorsError.negativeDimension(tensor: name, shape: shape) }
         guard offsets.count == 2 else {
