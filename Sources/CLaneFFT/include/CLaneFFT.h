@@ -1,12 +1,12 @@
 #ifndef LAYERKIT_CLANEFFT_H
 #define LAYERKIT_CLANEFFT_H
 
-/* The AVX-512 kernels of LayerKit's lane FFT (Sources/LayerKit/FFT/LaneFFT.swift): 16 rows
-   side by side, element t of a transform stored as two 16-float vectors (the real parts of
-   the 16 rows, then the imaginary parts). The layout, the stage order and the tables are
-   those of LaneFFTPlan; these functions do the same arithmetic as its Swift code with
-   explicit AVX-512 instructions, and its transpositions as 16x16 register transposes.
-   Built without AVX-512F and FMA they do nothing and lk_lane_kernels() returns 0. */
+/* The AVX-512 kernels of LayerKit's lane FFT (plans in Sources/LayerKit/FFT/LaneFFT.swift):
+   16 rows side by side, element t of a transform stored as two 16-float vectors (the real
+   parts of the 16 rows, then the imaginary parts), the transpositions in and out as 16x16
+   register transposes. The stage order and the tables are those of LaneFFTPlan. Built without
+   AVX-512F and FMA they do nothing and lk_lane_kernels() returns 0 (LayerKit then takes
+   FFTW's c2c). */
 
 /* 1 when this build has the AVX-512 kernels (compiled with AVX-512F and FMA), else 0. */
 int lk_lane_kernels(void);
