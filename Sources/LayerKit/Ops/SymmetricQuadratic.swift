@@ -121,11 +121,17 @@ struct QuadraticForm<T: TensorScalar> {
     /// Runs `body(r, firstPair)` for every upper-triangle row r in `rows` (all by default),
     /// split over threads into ranges of about equal pair counts (rows are `i − r` pairs long).
     func forEachTriangleRow(_ rows: Range<Int>? = nil, minWork: Int, _ body: (Int, Int) -> Void) {
+        forEachTriangleRowRange(rows, minWork: minWork) { range in for r in range { body(r, rowStart(r)) } }
+    }
+
+    /// Runs `body` on ranges of upper-triangle rows covering `rows` (all by default), one range
+    /// per thread, of about equal pair counts (rows are `i − r` pairs long).
+    func forEachTriangleRowRange(_ rows: Range<Int>? = nil, minWork: Int, _ body: (Range<Int>) -> Void) {
         let rows = rows ?? 0..<i
         let start = rowStart(rows.lowerBound), pairs = rowStart(rows.upperBound) &- start
         let threads = Swift.min(Parallelism.threadCount, Swift.max(1, pairs &* k / minWork))
         if threads <= 1 {
-            for r in rows { body(r, rowStart(r)) }
+            body(rows)
             return
         }
         // Row boundaries where the cumulative pair count crosses t·pairs/threads.
@@ -135,9 +141,7 @@ struct QuadraticForm<T: TensorScalar> {
         let parts = bounds.count - 1, fixed = bounds
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { t in
-                for r in fixed[t]..<fixed[t + 1] { box.value(r, rowStart(r)) }
-            }
+            DispatchQueue.concurrentPerform(iterations: parts) { t in box.value(fixed[t]..<fixed[t + 1]) }
         }
     }
 
@@ -336,26 +340,29 @@ struct QuadraticForm<T: TensorScalar> {
         let xs = UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self)
         let wf = UnsafeMutableRawPointer(dw.pointer(T.self)).assumingMemoryBound(to: Float.self)
         withExtendedLifetime(xt) {
-            forEachTriangleRow(minWork: 1 << 15) { r, _ in
+            forEachTriangleRowRange(minWork: 1 << 15) { range in
+                // One panel buffer per thread, refilled for each of its triangle rows.
                 let panel = UnsafeMutablePointer<Float>.allocate(capacity: panels &* b &* 32)
                 defer { panel.deallocate() }
-                for row in 0..<b {
-                    let v = xs[row &* i &+ r], src = gf + row &* k
-                    for n in 0..<panels {
-                        let d = panel + (n &* b &+ row) &* 32, t0 = n &* 32
-                        for j in 0..<32 { d[j] = v * src[t0 &+ j] }
+                for r in range {
+                    for row in 0..<b {
+                        let v = xs[row &* i &+ r], src = gf + row &* k
+                        for n in 0..<panels {
+                            let d = panel + (n &* b &+ row) &* 32, t0 = n &* 32
+                            for j in 0..<32 { d[j] = v * src[t0 &+ j] }
+                        }
                     }
-                }
-                // All panels of 8 pairs in turn: 8 whole rows of each triangle written at once.
-                var c0 = r
-                while c0 < i {
-                    let rows: Int = Swift.min(8, i &- c0)
-                    for n in 0..<panels {
-                        let upper: Int = (r &* i &+ c0) &* k &+ n &* 32, lower: Int = (c0 &* i &+ r) &* k &+ n &* 32
-                        quadraticPanelTile(xf + c0 &* b, b, panel + n &* b &* 32, b, wf + upper, k, accumulate: false,
-                                           rows: rows, mirror: wf + lower, ldm: i &* k)
+                    // All panels of 8 pairs in turn: 8 whole rows of each triangle written at once.
+                    var c0 = r
+                    while c0 < i {
+                        let rows: Int = Swift.min(8, i &- c0)
+                        for n in 0..<panels {
+                            let upper: Int = (r &* i &+ c0) &* k &+ n &* 32, lower: Int = (c0 &* i &+ r) &* k &+ n &* 32
+                            quadraticPanelTile(xf + c0 &* b, b, panel + n &* b &* 32, b, wf + upper, k, accumulate: false,
+                                               rows: rows, mirror: wf + lower, ldm: i &* k)
+                        }
+                        c0 &+= 8
                     }
-                    c0 &+= 8
                 }
             }
         }
@@ -438,6 +445,13 @@ struct QuadraticForm<T: TensorScalar> {
             }
             let mp = m.readPointer(T.self)
             parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
+                if T.self == Float.self && PanelKernel.use(outputs: k) {
+                    let xf = UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self)
+                    let mf = UnsafeRawPointer(mp).assumingMemoryBound(to: Float.self)
+                    let df = UnsafeMutableRawPointer(dxp).assumingMemoryBound(to: Float.self)
+                    for row in lo..<hi { inputGradientRow(i, xf + row &* i, mf + row &* ld, df + row &* i) }
+                    return
+                }
                 for row in lo..<hi {
                     let xr = xp + row &* i, mr = mp + row &* ld, d = dxp + row &* i
                     for c in 0..<i { d[c] = 0 }
@@ -466,6 +480,39 @@ struct QuadraticForm<T: TensorScalar> {
             }
             withExtendedLifetime(m) {}
         }
+    }
+}
+
+/// One row of the input gradient from its row of `M = g·Sᵀ` (float32): `d[c] = Σ_r M_p(r,c) x_r` over
+/// `r ≤ c` (the axpy form) plus `d[r] += Σ_c M_p(r,c) x_c` over `c ≥ r` (the dot form), so the
+/// diagonal counts twice, as in ``QuadraticForm/backward(_:_:_:_:dx:dw:)``'s generic loop; both
+/// run 16 lanes at a time (the generic loop's dot runs on four scalar sums). Used where the
+/// tile kernel is (``PanelKernel/use(outputs:)``).
+@inline(__always)
+func inputGradientRow(_ i: Int, _ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>) {
+    typealias V = SIMD16<Float>
+    d.initialize(repeating: 0, count: i)
+    var q = 0
+    for r in 0..<i {
+        let v = x[r], splat = V(repeating: v), n = i &- r
+        let mrow = UnsafeRawPointer(m + q), xs = UnsafeRawPointer(x + r), ds = UnsafeMutableRawPointer(d + r)
+        var acc = V(), j = 0
+        while j &+ 16 <= n {
+            let mv = mrow.loadUnaligned(fromByteOffset: j &* 4, as: V.self)
+            // Multiply and add, not addingProduct: without FMA in the build that is a libm call.
+            acc += mv * xs.loadUnaligned(fromByteOffset: j &* 4, as: V.self)
+            ds.storeBytes(of: ds.loadUnaligned(fromByteOffset: j &* 4, as: V.self) + mv * splat, toByteOffset: j &* 4, as: V.self)
+            j &+= 16
+        }
+        var sum = acc.sum()
+        while j < n {
+            let mj = m[q &+ j]
+            d[r &+ j] += mj * v
+            sum += mj * x[r &+ j]
+            j &+= 1
+        }
+        d[r] += sum
+        q &+= n
     }
 }
 
