@@ -187,7 +187,8 @@ struct FoldedWeightCacheTests {
     } }
 
     @Test("The forward kernel agrees with the full outer-product GEMM and with the OpenBLAS path, values and gradients",
-          arguments: [(32, 128, 128), (64, 32, 16), (3, 7, 5), (9, 5, 33), (1, 1, 1), (8, 4, 64), (17, 40, 70), (5, 9, 32), (1, 2, 96)])
+          arguments: [(32, 128, 128), (64, 32, 16), (3, 7, 5), (9, 5, 33), (1, 1, 1), (8, 4, 64), (17, 40, 70), (5, 9, 32), (1, 2, 96),
+                     (256, 64, 64), (130, 9, 64)])
     func kernelMatchesBLAS(b: Int, i: Int, k: Int) {
         let x = Tensor.randn([b, i], generator: Generator(seed: 21)), w = Tensor.randn([i, i, k], generator: Generator(seed: 22))
         let g = Tensor.randn([b, k], generator: Generator(seed: 23))

@@ -20,7 +20,9 @@ import Dispatch
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
 // In the kernel's builds (float32, K a multiple of 32), D is never formed: the same tile kernel
 // computes D_p(r,c) = Σ_b x_bc·(x_br g_b) eight pairs at a time and stores each tile straight
-// into both triangles of ∂L/∂W.
+// into both triangles of ∂L/∂W. In the kernel's builds (float32, K ≥ 32) M comes from the tile
+// kernel too, over a third layout of S in 32-pair panels, so OpenBLAS repacks nothing; that
+// layout and the forward's are built in one pass over W when the input needs a gradient.
 // S depends only on W: it is built once per change of W's contents and kept with W's buffer
 // (``Storage/derived(_:make:)``, dropped by any write access to that buffer: an optimiser step,
 // `copy(from:)`, `fill`, in-place arithmetic, loading a state dict, gradCheck's perturbations),
@@ -325,9 +327,9 @@ struct QuadraticForm<T: TensorScalar> {
     /// `D` buffer and nothing repacked by OpenBLAS: `D_p(r,c),t = Σ_b x_bc · (x_br g_bt)`, so for
     /// each triangle row r the tile's rows are rows of `xᵀ` (`i × b`, contiguous) and its panel
     /// is `x_br g_b,32n..<32n+32` (built per row, `b × 32` contiguous per panel); each 8 × 32
-    /// tile goes straight into `dW[r, c, ·]` and its mirror `dW[c, r, ·]`. Needs `k % 32 == 0`;
-    /// used for batches below 128 (at B = 256 OpenBLAS's `D = Oᵀ·g` measured faster: its
-    /// packing is paid back over the longer inner dimension).
+    /// tile goes straight into `dW[r, c, ·]` and its mirror `dW[c, r, ·]`. Needs `k % 32 == 0`.
+    /// At B = 256 it measured as fast as OpenBLAS's `D = Oᵀ·g` at 1 thread and faster at 2
+    /// (Notes/reduction-speed.md), so it is used for every batch size.
     func weightGradientPanels(_ g: Storage, _ x: Storage, _ dw: Storage) {
         let i = i, b = b, k = k, panels = panelCount
         let xp = x.readPointer(T.self), gp = g.readPointer(T.self)
@@ -395,7 +397,7 @@ struct QuadraticForm<T: TensorScalar> {
         let gp = g.readPointer(T.self), xp = x.readPointer(T.self)
         if let dw {
             let wp = dw.pointer(T.self)
-            if T.self == Float.self && PanelKernel.use(outputs: k) && k % 32 == 0 && p > 0 && b > 0 && b < 128 {
+            if T.self == Float.self && PanelKernel.use(outputs: k) && k % 32 == 0 && p > 0 && b > 0 {
                 weightGradientPanels(g, x, dw)
             } else if p * k > 0 && b > 0 {
                 // D a block of triangle rows at a time (about 1 MB of D), each block mirrored
