@@ -60,11 +60,11 @@ extension Tensor {
         let out = Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.k), shape: [q.b, q.k])
         let needsGrad = Tensor.needsGrad(self, weight)
         if T.self == Float.self && PanelKernel.use(outputs: q.k) && q.b > 0 && q.p > 0 {
-            // The forward through LayerKit's own kernel over the panel-packed fold; with grad,
-            // over the buffer that also holds the transposed fold for the input gradient.
+            // The forward through LayerKit's own kernel over the panel-packed fold; when the
+            // input needs a gradient, over the buffer that also holds the pair-panel fold for
+            // its M = g·Sᵀ (the weight gradient reads no fold).
             let packedOuter = Storage(dtype: T.dtype, count: q.paddedRows * q.p)
             q.packOuter(x, packedOuter, paddedRows: q.paddedRows)
-            // The weight gradient needs no fold: only an input gradient does.
             guard needsGrad && requiresGrad else {
                 q.forwardPanels(packedOuter, q.panelWeight(weight.storage), out.storage)
                 return needsGrad ? recordBackward(weight, q, out, fold: .none, packedOuter: packedOuter) : out
