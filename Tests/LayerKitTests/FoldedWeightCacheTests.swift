@@ -187,7 +187,8 @@ struct FoldedWeightCacheTests {
     } }
 
     @Test("The forward kernel agrees with the full outer-product GEMM and with the OpenBLAS path, values and gradients",
-          arguments: [(32, 128, 128), (64, 32, 16), (3, 7, 5), (9, 5, 33), (1, 1, 1), (8, 4, 64), (17, 40, 70), (5, 9, 32), (1, 2, 96)])
+          arguments: [(32, 128, 128), (64, 32, 16), (3, 7, 5), (9, 5, 33), (1, 1, 1), (8, 4, 64), (17, 40, 70), (5, 9, 32), (1, 2, 96),
+                     (256, 64, 64), (130, 9, 64)])
     func kernelMatchesBLAS(b: Int, i: Int, k: Int) {
         let x = Tensor.randn([b, i], generator: Generator(seed: 21)), w = Tensor.randn([i, i, k], generator: Generator(seed: 22))
         let g = Tensor.randn([b, k], generator: Generator(seed: 23))
@@ -234,4 +235,114 @@ struct FoldedWeightCacheTests {
             }
         }
     }
+
+    // MARK: The input gradient through the tile kernel (the pair-panel fold)
+
+    /// The key of the buffer holding the pair-panel and column-panel folds (a recorded forward
+    /// through the kernel with an input gradient).
+    func pairPanelsKey(_ w: Tensor) -> DerivedKey { DerivedKey("quadraticForm.pairPanels+panels", [w.shape[0], w.shape[2]]) }
+
+    @Test("The input gradient's M = g·Sᵀ through the tile kernel agrees with the OpenBLAS product over Sᵀ",
+          arguments: [(1, 19, 40), (9, 13, 33), (32, 128, 128), (5, 9, 64), (8, 8, 1), (3, 40, 70), (17, 2, 3), (256, 64, 64), (1, 1, 32)])
+    func inputGradientPanelsMatchBLAS(b: Int, i: Int, k: Int) {
+        let x = Tensor.randn([b, i], generator: Generator(seed: 31)), w = Tensor.randn([i, i, k], generator: Generator(seed: 32))
+        let g = Tensor.randn([b, k], generator: Generator(seed: 33))
+        let q = QuadraticForm<Float>(b: b, i: i, k: k)
+        let unused = Storage(dtype: .float32, count: 1)
+        let viaBLAS = Tensor.zeros([b, i]), viaKernel = Tensor.zeros([b, i])
+        q.backward(g.storage, x.storage, .transposed(q.foldedWeight(w.storage)), unused, dx: viaBLAS.storage, dw: nil)
+        q.backward(g.storage, x.storage, .pairPanels(q.pairAndColumnPanels(w.storage).folds), unused, dx: viaKernel.storage, dw: nil)
+        #expect(allClose(viaKernel, viaBLAS, rtol: 1e-4, atol: 1e-4 * Double(i)), "dx: max diff \(maxDiff(viaKernel, viaBLAS))")
+        // And M itself, padding included: pairs past P and rows past B of the padded g are zero.
+        let (m, ld) = q.inputGradientPanels(g.storage, q.pairAndColumnPanels(w.storage).folds)
+        #expect(ld % 32 == 0 && ld >= q.p && ld < q.p + 32)
+        let mt = Tensor(storage: m, shape: [q.paddedRows, ld])
+        let folded = Tensor(storage: q.foldedWeight(w.storage), shape: [k, q.p])
+        let want = withNoGrad { g.to(.float64).matmul(folded.to(.float64)) }
+        let got = mt.narrow(axis: 0, start: 0, length: b).narrow(axis: 1, start: 0, length: q.p).to(.float64)
+        #expect(allClose(got, want, rtol: 1e-4, atol: 1e-4), "M: max diff \(maxDiff(got, want))")
+        let pastP = mt.narrow(axis: 1, start: q.p, length: ld - q.p), pastB = mt.narrow(axis: 0, start: b, length: q.paddedRows - b)
+        #expect(pastP.to(.float64).abs().sum().item() == 0, "M's columns past P must be zero")
+        #expect(pastB.to(.float64).abs().sum().item() == 0, "M's rows past B must be zero")
+    }
+
+    @Test("The tile kernel's values and gradients match numpy.einsum at ragged shapes, and the OpenBLAS path's",
+          arguments: [false, true])
+    func raggedShapesMatchEinsum(kernel: Bool) throws {
+        let cases = try #require(try loadFixture("quadratic_panels")["cases"] as? [[String: Any]])
+        #expect(cases.count >= 6)
+        try with(kernel: kernel) {
+            for c in cases {
+                let x = try fixtureTensor(c["x"], dtype: .float32), w = try fixtureTensor(c["w"], dtype: .float32)
+                let g = try fixtureTensor(c["g"], dtype: .float32)
+                let tol = 1e-4 * Double(x.shape[1])
+                x.requiresGrad = true
+                w.requiresGrad = true
+                let y = x.quadraticForm(w)
+                #expect(w.storage.hasDerived(pairPanelsKey(w)) == kernel, "\(x.shape)·\(w.shape): the path asked for")
+                let want = try fixtureTensor(c["y"])
+                #expect(allClose(y, want, rtol: 1e-4, atol: tol), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want))")
+                (y * g).sum().backward()
+                let dx = try fixtureTensor(c["dx"]), dw = try fixtureTensor(c["dw"])
+                #expect(allClose(x.grad!, dx, rtol: 1e-4, atol: tol), "dx \(x.shape)·\(w.shape): max diff \(maxDiff(x.grad!, dx))")
+                #expect(allClose(w.grad!, dw, rtol: 1e-4, atol: tol), "dW \(x.shape)·\(w.shape): max diff \(maxDiff(w.grad!, dw))")
+            }
+        }
+    }
+
+    @Test("A write to the weight drops the pair-panel fold, and the next input gradient uses the new weight",
+          arguments: ["pointer", "fill", "subscript(flat:)", "copy(from:)", "SGD"])
+    func pairPanelsRefreshed(write: String) { with(kernel: true) {
+        let layer = Quadratic(11, 33, seed: 34)
+        let x = Tensor.randn([9, 11], generator: Generator(seed: 35)), g = Tensor.randn([9, 33], generator: Generator(seed: 36))
+        let optimiser = SGD(layer.parameters(), lr: 0.1)
+        func inputGradient() -> Tensor {
+            let xg = x.clone()
+            xg.requiresGrad = true
+            (layer(xg) * g).sum().backward()
+            return xg.grad!
+        }
+        func referenceGradient() -> Tensor {
+            let x64 = x.to(.float64).clone(), w64 = layer.weight.detach().to(.float64).clone()
+            x64.requiresGrad = true
+            (x64.quadraticForm(w64) * g.to(.float64)).sum().backward()
+            return x64.grad!
+        }
+        for round in 0..<2 {
+            let dx = inputGradient()
+            #expect(layer.weight.storage.hasDerived(pairPanelsKey(layer.weight)), "round \(round): the kernel path must have run")
+            #expect(allClose(dx, referenceGradient(), rtol: 1e-4, atol: 1e-3), "round \(round): max diff \(maxDiff(dx, referenceGradient()))")
+            let before = layer.weight.detach().clone()
+            switch write {
+            case "pointer": layer.weight.storage.pointer(Float.self)[40 + round] += 1
+            case "fill": layer.weight.fill(0.5 + Double(round))
+            case "subscript(flat:)": layer.weight[flat: 7 + round] = 3 + Double(round)
+            case "copy(from:)": layer.weight.copy(from: Tensor.randn([11, 11, 33], generator: Generator(seed: 37 + UInt64(round))))
+            default: optimiser.step()
+            }
+            #expect(!allClose(before, layer.weight), "the write must change the weight for this test to mean anything")
+            #expect(!layer.weight.storage.hasDerived(pairPanelsKey(layer.weight)), "\(write) must drop the pair-panel fold")
+            layer.weight.zeroGrad()
+        }
+        #expect(allClose(inputGradient(), referenceGradient(), rtol: 1e-4, atol: 1e-3), "after the last \(write)")
+    } }
+
+    @Test("With only the weight requiring grad, the kernel path builds no fold for an input gradient and dW is right")
+    func weightGradientOnly() { with(kernel: true) {
+        let x = Tensor.randn([6, 10], generator: Generator(seed: 38)), w = Tensor.randn([10, 10, 32], generator: Generator(seed: 39))
+        w.requiresGrad = true
+        x.quadraticForm(w).sum().backward()
+        #expect(!w.storage.hasDerived(pairPanelsKey(w)))
+        let w64 = w.detach().to(.float64).clone()
+        w64.requiresGrad = true
+        x.to(.float64).quadraticForm(w64).sum().backward()
+        #expect(allClose(w.grad!, w64.grad!, rtol: 1e-4, atol: 1e-4), "dW: max diff \(maxDiff(w.grad!, w64.grad!))")
+    } }
+
+    @Test("A float64 gradCheck passes with the kernel switched on (float64 keeps the OpenBLAS path)", arguments: [(3, 5, 4), (1, 9, 33)])
+    func gradCheckWithKernelOn(b: Int, i: Int, k: Int) throws { try with(kernel: true) {
+        let x = randomInput([b, i], seed: 40), w = randomInput([i, i, k], seed: 41)
+        let report = try gradCheck([x, w]) { $0[0].quadraticForm($0[1]) }
+        #expect(report.passed, "\(report)")
+    } }
 }

@@ -20,7 +20,9 @@ import Dispatch
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
 // In the kernel's builds (float32, K a multiple of 32), D is never formed: the same tile kernel
 // computes D_p(r,c) = Σ_b x_bc·(x_br g_b) eight pairs at a time and stores each tile straight
-// into both triangles of ∂L/∂W.
+// into both triangles of ∂L/∂W. In the kernel's builds (float32, K ≥ 32) M comes from the tile
+// kernel too, over a third layout of S in 32-pair panels, so OpenBLAS repacks nothing; that
+// layout and the forward's are built in one pass over W when the input needs a gradient.
 // S depends only on W: it is built once per change of W's contents and kept with W's buffer
 // (``Storage/derived(_:make:)``, dropped by any write access to that buffer: an optimiser step,
 // `copy(from:)`, `fill`, in-place arithmetic, loading a state dict, gradCheck's perturbations),
@@ -58,30 +60,31 @@ extension Tensor {
         let out = Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.k), shape: [q.b, q.k])
         let needsGrad = Tensor.needsGrad(self, weight)
         if T.self == Float.self && PanelKernel.use(outputs: q.k) && q.b > 0 && q.p > 0 {
-            // The forward through LayerKit's own kernel over the panel-packed fold; with grad,
-            // over the buffer that also holds the transposed fold for the input gradient.
+            // The forward through LayerKit's own kernel over the panel-packed fold; when the
+            // input needs a gradient, over the buffer that also holds the pair-panel fold for
+            // its M = g·Sᵀ (the weight gradient reads no fold).
             let packedOuter = Storage(dtype: T.dtype, count: q.paddedRows * q.p)
             q.packOuter(x, packedOuter, paddedRows: q.paddedRows)
-            guard needsGrad else {
+            guard needsGrad && requiresGrad else {
                 q.forwardPanels(packedOuter, q.panelWeight(weight.storage), out.storage)
-                return out
+                return needsGrad ? recordBackward(weight, q, out, fold: .none, packedOuter: packedOuter) : out
             }
-            let (folds, panelOffset) = q.foldedWeightAndPanels(weight.storage)
+            let (folds, panelOffset) = q.pairAndColumnPanels(weight.storage)
             q.forwardPanels(packedOuter, folds, out.storage, panelOffset: panelOffset)
-            return recordBackward(weight, q, out, folded: folds, packedOuter: packedOuter)
+            return recordBackward(weight, q, out, fold: .pairPanels(folds), packedOuter: packedOuter)
         }
         let folded = q.foldedWeight(weight.storage)
         let packedOuter = Storage(dtype: T.dtype, count: Swift.max(q.b * q.p, 1))
         q.packOuter(x, packedOuter)
         q.forward(packedOuter, folded, out.storage)
         guard needsGrad else { return out }
-        return recordBackward(weight, q, out, folded: folded, packedOuter: packedOuter)
+        return recordBackward(weight, q, out, fold: .transposed(folded), packedOuter: packedOuter)
     }
 
-    /// Records the backward of `out = self.quadraticForm(weight)`, from the transposed fold and
-    /// the packed outer product (whose first `q.b` rows are used).
+    /// Records the backward of `out = self.quadraticForm(weight)`, from a layout of the fold (for
+    /// the input gradient) and the packed outer product (whose first `q.b` rows are used).
     private final func recordBackward<T: TensorScalar>(
-        _ weight: Tensor, _ q: QuadraticForm<T>, _ out: Tensor, folded: Storage, packedOuter: Storage
+        _ weight: Tensor, _ q: QuadraticForm<T>, _ out: Tensor, fold: QuadraticFold, packedOuter: Storage
     ) -> Tensor {
         let x = storage
         let needX = requiresGrad, needW = weight.requiresGrad, xShape = shape, wShape = weight.shape
@@ -89,11 +92,23 @@ extension Tensor {
             let g = g.dtype == T.dtype ? g : g.to(T.dtype)
             let dx = needX ? Tensor(storage: Storage(dtype: T.dtype, count: q.b * q.i), shape: xShape) : nil
             let dw = needW ? Tensor(storage: Storage(dtype: T.dtype, count: q.i * q.i * q.k), shape: wShape) : nil
-            q.backward(g.storage, x, folded, packedOuter, dx: dx?.storage, dw: dw?.storage)
+            q.backward(g.storage, x, fold, packedOuter, dx: dx?.storage, dw: dw?.storage)
             return [dx, dw]
         }
         return out
     }
+}
+
+/// The layout of the folded weight a recorded backward computes the input gradient's
+/// `M = g·Sᵀ` from.
+enum QuadraticFold {
+    /// No input gradient is needed.
+    case none
+    /// The transposed fold `Sᵀ` (`k × p`), for an OpenBLAS product.
+    case transposed(Storage)
+    /// The pair-panel fold at offset 0 (see ``QuadraticForm/pairAndColumnPanels(_:)``), for
+    /// LayerKit's tile kernel.
+    case pairPanels(Storage)
 }
 
 /// The kernels of ``Tensor/quadraticForm(_:)`` for one dtype and shape.
@@ -108,11 +123,17 @@ struct QuadraticForm<T: TensorScalar> {
     /// Runs `body(r, firstPair)` for every upper-triangle row r in `rows` (all by default),
     /// split over threads into ranges of about equal pair counts (rows are `i − r` pairs long).
     func forEachTriangleRow(_ rows: Range<Int>? = nil, minWork: Int, _ body: (Int, Int) -> Void) {
+        forEachTriangleRowRange(rows, minWork: minWork) { range in for r in range { body(r, rowStart(r)) } }
+    }
+
+    /// Runs `body` on ranges of upper-triangle rows covering `rows` (all by default), one range
+    /// per thread, of about equal pair counts (rows are `i − r` pairs long).
+    func forEachTriangleRowRange(_ rows: Range<Int>? = nil, minWork: Int, _ body: (Range<Int>) -> Void) {
         let rows = rows ?? 0..<i
         let start = rowStart(rows.lowerBound), pairs = rowStart(rows.upperBound) &- start
         let threads = Swift.min(Parallelism.threadCount, Swift.max(1, pairs &* k / minWork))
         if threads <= 1 {
-            for r in rows { body(r, rowStart(r)) }
+            body(rows)
             return
         }
         // Row boundaries where the cumulative pair count crosses t·pairs/threads.
@@ -122,25 +143,27 @@ struct QuadraticForm<T: TensorScalar> {
         let parts = bounds.count - 1, fixed = bounds
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { t in
-                for r in fixed[t]..<fixed[t + 1] { box.value(r, rowStart(r)) }
-            }
+            DispatchQueue.concurrentPerform(iterations: parts) { t in box.value(fixed[t]..<fixed[t + 1]) }
         }
     }
 
-    /// Writes row r of the folded weight's upper triangle into the transposed fold `Sᵀ`
-    /// (`k × p`): `Sᵀ[t, p(r, c)] = W[r, c, t] + W[c, r, t]` for `c > r`, `W[r, r, t]` for `c = r`.
-    /// Blocks of 16 `t` keep the 16 destination rows being filled in L1.
+    /// Writes row r of the folded weight's upper triangle, `S[p(r, c), t] = W[r, c, t] + W[c, r, t]`
+    /// for `c > r`, `W[r, r, t]` for `c = r`: into the transposed fold `Sᵀ` (`k × p`, element
+    /// `(t, q)` at `t·p + q`), or with `pairPanels` into the pair-panel fold (element `(t, q)` at
+    /// `(q / 32)·32k + 32t + q % 32`, see ``pairAndColumnPanels(_:)``). Blocks of 16 `t` keep the
+    /// 16 destination rows being filled in L1.
     @inline(__always)
-    func foldRow(_ r: Int, first: Int, _ wp: UnsafePointer<T>, into st: UnsafeMutablePointer<T>) {
-        let diag = wp + (r &* i &+ r) &* k
+    func foldRow(_ r: Int, first: Int, _ wp: UnsafePointer<T>, into st: UnsafeMutablePointer<T>, pairPanels: Bool = false) {
+        let tStride = pairPanels ? 32 : p, panelSize = k &* 32
+        @inline(__always) func at(_ q: Int) -> Int { pairPanels ? (q &>> 5) &* panelSize &+ (q & 31) : q }
+        let diag = wp + (r &* i &+ r) &* k, diagDst = st + at(first)
         var t0 = 0
         while t0 < k {
             let t1 = Swift.min(k, t0 &+ 16)
-            for t in t0..<t1 { st[t &* p &+ first] = diag[t] }
+            for t in t0..<t1 { diagDst[t &* tStride] = diag[t] }
             for c in (r + 1)..<Swift.max(r + 1, i) {
-                let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, q = first &+ c &- r
-                for t in t0..<t1 { st[t &* p &+ q] = a[t] + bT[t] }
+                let a = wp + (r &* i &+ c) &* k, bT = wp + (c &* i &+ r) &* k, d = st + at(first &+ c &- r)
+                for t in t0..<t1 { d[t &* tStride] = a[t] + bT[t] }
             }
             t0 = t1
         }
@@ -195,22 +218,61 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
-    /// Both layouts of the fold in one buffer, built in one pass over `w` (a step of training
-    /// changes the weight, and the forward with grad needs both): the transposed fold `Sᵀ`
-    /// (`k × p`, at offset 0, for the input gradient) and then the panel-packed fold, at the
-    /// returned offset. Kept with `w`'s buffer until that buffer is written to.
-    func foldedWeightAndPanels(_ w: Storage) -> (folds: Storage, panelOffset: Int) {
-        let offset = p &* k
-        let folds = w.derived(DerivedKey("quadraticForm.fold+panels", [i, k])) { w in
+    /// The 32-pair panels of the pair-panel fold.
+    var pairPanelCount: Int { (p + 31) / 32 }
+
+    /// The two layouts of the fold a forward with an input gradient needs, in one buffer built
+    /// in one pass over `w` (a step of training changes the weight): at offset 0 the pair-panel
+    /// fold, for the input gradient's `M = g·Sᵀ` (panel `n` holds `S[32n ..< 32n + 32, t]` for
+    /// every `t` in turn, `k × 32` contiguous, pairs past `p` zero), and then the column-panel
+    /// fold of ``panelWeight(_:)`` for the forward, at the returned offset. Kept with `w`'s
+    /// buffer until that buffer is written to.
+    func pairAndColumnPanels(_ w: Storage) -> (folds: Storage, panelOffset: Int) {
+        let offset = pairPanelCount &* 32 &* k
+        let folds = w.derived(DerivedKey("quadraticForm.pairPanels+panels", [i, k])) { w in
             let both = Storage(dtype: T.dtype, count: offset &+ panelCount &* p &* 32)
-            let wp = w.readPointer(T.self), sp = both.pointer(T.self)
+            let wp = w.readPointer(T.self), sp = both.pointer(T.self), tail = p & 31
+            if tail != 0 {
+                let last = sp + (pairPanelCount &- 1) &* 32 &* k
+                for t in 0..<k { (last + (t &* 32 &+ tail)).initialize(repeating: 0, count: 32 &- tail) }
+            }
             forEachTriangleRow(minWork: 1 << 14) { r, first in
-                foldRow(r, first: first, wp, into: sp)
+                foldRow(r, first: first, wp, into: sp, pairPanels: true)
                 panelRow(r, first: first, wp, into: sp + offset)
             }
             return both
         }
         return (folds, offset)
+    }
+
+    /// The input gradient's `M = g·Sᵀ` through
+    /// ``quadraticPanelTile(_:_:_:_:_:_:accumulate:rows:mirror:ldm:)`` from the pair-panel fold
+    /// (see ``pairAndColumnPanels(_:)``), so OpenBLAS does not repack `Sᵀ` per call: tiles of 8
+    /// rows of `g` and one 32-pair panel, split over threads, a panel's tiles one after another
+    /// so the panel is read from memory once. Returns `M` (`paddedRows` rows of `ld` elements,
+    /// pair `q` in column `q`) and `ld`.
+    func inputGradientPanels(_ g: Storage, _ panels: Storage) -> (m: Storage, ld: Int) {
+        let rows = paddedRows, ld = pairPanelCount &* 32, b = b, k = k, rowTiles = rows / 8
+        // g with zero rows up to the 8-row tiles (a tile reads 8 rows).
+        var padded: Storage?
+        if rows != b {
+            let gp = Storage(dtype: T.dtype, count: rows &* k), d = gp.pointer(T.self)
+            d.update(from: g.readPointer(T.self), count: b &* k)
+            (d + b &* k).initialize(repeating: 0, count: (rows &- b) &* k)
+            padded = gp
+        }
+        let m = Storage(dtype: T.dtype, count: rows &* ld)
+        let gf = UnsafeRawPointer((padded ?? g).readPointer(T.self)).assumingMemoryBound(to: Float.self)
+        let sf = UnsafeRawPointer(panels.readPointer(T.self)).assumingMemoryBound(to: Float.self)
+        let mf = UnsafeMutableRawPointer(m.pointer(T.self)).assumingMemoryBound(to: Float.self)
+        parallelChunks(rowTiles &* pairPanelCount, align: 1, unitCost: 8 &* 32 &* k, grain: 1 << 20) { lo, hi in
+            for tile in lo..<hi {
+                let n: Int = tile / rowTiles, row: Int = (tile &- n &* rowTiles) &* 8
+                quadraticPanelTile(gf + row &* k, k, sf + n &* 32 &* k, k, mf + (row &* ld &+ n &* 32), ld, accumulate: false)
+            }
+        }
+        withExtendedLifetime(padded) {}
+        return (m, ld)
     }
 
     /// Writes triangle row r of the panel-packed fold (see ``panelWeight(_:)``).
@@ -265,9 +327,9 @@ struct QuadraticForm<T: TensorScalar> {
     /// `D` buffer and nothing repacked by OpenBLAS: `D_p(r,c),t = Σ_b x_bc · (x_br g_bt)`, so for
     /// each triangle row r the tile's rows are rows of `xᵀ` (`i × b`, contiguous) and its panel
     /// is `x_br g_b,32n..<32n+32` (built per row, `b × 32` contiguous per panel); each 8 × 32
-    /// tile goes straight into `dW[r, c, ·]` and its mirror `dW[c, r, ·]`. Needs `k % 32 == 0`;
-    /// used for batches below 128 (at B = 256 OpenBLAS's `D = Oᵀ·g` measured faster: its
-    /// packing is paid back over the longer inner dimension).
+    /// tile goes straight into `dW[r, c, ·]` and its mirror `dW[c, r, ·]`. Needs `k % 32 == 0`.
+    /// At B = 256 it measured as fast as OpenBLAS's `D = Oᵀ·g` at 1 thread and faster at 2
+    /// (Notes/reduction-speed.md), so it is used for every batch size.
     func weightGradientPanels(_ g: Storage, _ x: Storage, _ dw: Storage) {
         let i = i, b = b, k = k, panels = panelCount
         let xp = x.readPointer(T.self), gp = g.readPointer(T.self)
@@ -280,26 +342,29 @@ struct QuadraticForm<T: TensorScalar> {
         let xs = UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self)
         let wf = UnsafeMutableRawPointer(dw.pointer(T.self)).assumingMemoryBound(to: Float.self)
         withExtendedLifetime(xt) {
-            forEachTriangleRow(minWork: 1 << 15) { r, _ in
+            forEachTriangleRowRange(minWork: 1 << 15) { range in
+                // One panel buffer per thread, refilled for each of its triangle rows.
                 let panel = UnsafeMutablePointer<Float>.allocate(capacity: panels &* b &* 32)
                 defer { panel.deallocate() }
-                for row in 0..<b {
-                    let v = xs[row &* i &+ r], src = gf + row &* k
-                    for n in 0..<panels {
-                        let d = panel + (n &* b &+ row) &* 32, t0 = n &* 32
-                        for j in 0..<32 { d[j] = v * src[t0 &+ j] }
+                for r in range {
+                    for row in 0..<b {
+                        let v = xs[row &* i &+ r], src = gf + row &* k
+                        for n in 0..<panels {
+                            let d = panel + (n &* b &+ row) &* 32, t0 = n &* 32
+                            for j in 0..<32 { d[j] = v * src[t0 &+ j] }
+                        }
                     }
-                }
-                // All panels of 8 pairs in turn: 8 whole rows of each triangle written at once.
-                var c0 = r
-                while c0 < i {
-                    let rows: Int = Swift.min(8, i &- c0)
-                    for n in 0..<panels {
-                        let upper: Int = (r &* i &+ c0) &* k &+ n &* 32, lower: Int = (c0 &* i &+ r) &* k &+ n &* 32
-                        quadraticPanelTile(xf + c0 &* b, b, panel + n &* b &* 32, b, wf + upper, k, accumulate: false,
-                                           rows: rows, mirror: wf + lower, ldm: i &* k)
+                    // All panels of 8 pairs in turn: 8 whole rows of each triangle written at once.
+                    var c0 = r
+                    while c0 < i {
+                        let rows: Int = Swift.min(8, i &- c0)
+                        for n in 0..<panels {
+                            let upper: Int = (r &* i &+ c0) &* k &+ n &* 32, lower: Int = (c0 &* i &+ r) &* k &+ n &* 32
+                            quadraticPanelTile(xf + c0 &* b, b, panel + n &* b &* 32, b, wf + upper, k, accumulate: false,
+                                               rows: rows, mirror: wf + lower, ldm: i &* k)
+                        }
+                        c0 &+= 8
                     }
-                    c0 &+= 8
                 }
             }
         }
@@ -325,14 +390,14 @@ struct QuadraticForm<T: TensorScalar> {
         }
     }
 
-    /// The gradients for `g = ∂L/∂y`: `dx` (when given) through `M = g·Sᵀ` (`Sᵀ` is `folded`), `dw` (when
+    /// The gradients for `g = ∂L/∂y`: `dx` (when given) through `M = g·Sᵀ` (from `fold`), `dw` (when
     /// given) as `D = Oᵀ·g` mirrored onto both triangles.
-    func backward(_ g: Storage, _ x: Storage, _ folded: Storage, _ packedOuter: Storage, dx: Storage?, dw: Storage?) {
+    func backward(_ g: Storage, _ x: Storage, _ fold: QuadraticFold, _ packedOuter: Storage, dx: Storage?, dw: Storage?) {
         let i = i, k = k, b = b, p = p
         let gp = g.readPointer(T.self), xp = x.readPointer(T.self)
         if let dw {
             let wp = dw.pointer(T.self)
-            if T.self == Float.self && PanelKernel.use(outputs: k) && k % 32 == 0 && p > 0 && b > 0 && b < 128 {
+            if T.self == Float.self && PanelKernel.use(outputs: k) && k % 32 == 0 && p > 0 && b > 0 {
                 weightGradientPanels(g, x, dw)
             } else if p * k > 0 && b > 0 {
                 // D a block of triangle rows at a time (about 1 MB of D), each block mirrored
@@ -369,12 +434,28 @@ struct QuadraticForm<T: TensorScalar> {
                 dx.zero()
                 return
             }
-            let m = Storage(dtype: T.dtype, count: b * p), mp = m.pointer(T.self)
-            T.gemm(transA: false, transB: false, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
-                   b: folded.readPointer(T.self), ldb: p, beta: 0, c: mp, ldc: p)
+            let m: Storage, ld: Int
+            switch fold {
+            case .pairPanels(let panels):
+                (m, ld) = inputGradientPanels(g, panels)
+            case .transposed(let folded):
+                (m, ld) = (Storage(dtype: T.dtype, count: b * p), p)
+                T.gemm(transA: false, transB: false, m: b, n: p, k: k, alpha: 1, a: gp, lda: k,
+                       b: folded.readPointer(T.self), ldb: p, beta: 0, c: m.pointer(T.self), ldc: p)
+            case .none:
+                opError("quadraticForm", "an input gradient was asked for, but the forward kept no fold (x \([b, i]))")
+            }
+            let mp = m.readPointer(T.self)
             parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
+                if T.self == Float.self && PanelKernel.use(outputs: k) {
+                    let xf = UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self)
+                    let mf = UnsafeRawPointer(mp).assumingMemoryBound(to: Float.self)
+                    let df = UnsafeMutableRawPointer(dxp).assumingMemoryBound(to: Float.self)
+                    for row in lo..<hi { inputGradientRow(i, xf + row &* i, mf + row &* ld, df + row &* i) }
+                    return
+                }
                 for row in lo..<hi {
-                    let xr = xp + row &* i, mr = mp + row &* p, d = dxp + row &* i
+                    let xr = xp + row &* i, mr = mp + row &* ld, d = dxp + row &* i
                     for c in 0..<i { d[c] = 0 }
                     var q = 0
                     for r in 0..<i {
@@ -401,6 +482,39 @@ struct QuadraticForm<T: TensorScalar> {
             }
             withExtendedLifetime(m) {}
         }
+    }
+}
+
+/// One row of the input gradient from its row of `M = g·Sᵀ` (float32): `d[c] = Σ_r M_p(r,c) x_r` over
+/// `r ≤ c` (the axpy form) plus `d[r] += Σ_c M_p(r,c) x_c` over `c ≥ r` (the dot form), so the
+/// diagonal counts twice, as in ``QuadraticForm/backward(_:_:_:_:dx:dw:)``'s generic loop; both
+/// run 16 lanes at a time (the generic loop's dot runs on four scalar sums). Used where the
+/// tile kernel is (``PanelKernel/use(outputs:)``).
+@inline(__always)
+func inputGradientRow(_ i: Int, _ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>) {
+    typealias V = SIMD16<Float>
+    d.initialize(repeating: 0, count: i)
+    var q = 0
+    for r in 0..<i {
+        let v = x[r], splat = V(repeating: v), n = i &- r
+        let mrow = UnsafeRawPointer(m + q), xs = UnsafeRawPointer(x + r), ds = UnsafeMutableRawPointer(d + r)
+        var acc = V(), j = 0
+        while j &+ 16 <= n {
+            let mv = mrow.loadUnaligned(fromByteOffset: j &* 4, as: V.self)
+            // Multiply and add, not addingProduct: without FMA in the build that is a libm call.
+            acc += mv * xs.loadUnaligned(fromByteOffset: j &* 4, as: V.self)
+            ds.storeBytes(of: ds.loadUnaligned(fromByteOffset: j &* 4, as: V.self) + mv * splat, toByteOffset: j &* 4, as: V.self)
+            j &+= 16
+        }
+        var sum = acc.sum()
+        while j < n {
+            let mj = m[q &+ j]
+            d[r &+ j] += mj * v
+            sum += mj * x[r &+ j]
+            j &+= 1
+        }
+        d[r] += sum
+        q &+= n
     }
 }
 
