@@ -138,22 +138,15 @@ func gemmKernel(
 ) {
     func run<T: TensorScalar>(_: T.Type) {
         let pa = a.readPointer(T.self), pb = b.readPointer(T.self), pc = c.pointer(T.self)
-        if let split = SmallProductSplit.blocks(m: m, n: n, k: k, batch: batch) {
-            // Blocks of C's rows (rows of op(A)) or columns (columns of op(B)), each below
-            // OpenBLAS's threading threshold, so each runs on the thread that calls it.
-            let blocks = ((split.byRows ? m : n) + split.size - 1) / split.size
-            parallelChunks(blocks, align: 1, unitCost: 1, grain: 1) { lo, hi in
+        if let rows = SmallProductSplit.rowsPerBlock(transA: transA, transB: transB, m: m, n: n, k: k, batch: batch) {
+            // Blocks of C's rows, each below OpenBLAS's threading threshold, so each runs on
+            // the thread that calls it.
+            parallelChunks((m + rows - 1) / rows, align: 1, unitCost: 1, grain: 1) { lo, hi in
                 for block in lo..<hi {
-                    let start = block * split.size
-                    if split.byRows {
-                        T.gemm(transA: transA, transB: transB, m: Swift.min(split.size, m - start), n: n, k: k, alpha: 1,
-                               a: pa + (transA ? start : start * lda), lda: lda, b: pb, ldb: ldb,
-                               beta: T(beta), c: pc + start * ldc, ldc: ldc)
-                    } else {
-                        T.gemm(transA: transA, transB: transB, m: m, n: Swift.min(split.size, n - start), k: k, alpha: 1,
-                               a: pa, lda: lda, b: pb + (transB ? start * ldb : start), ldb: ldb,
-                               beta: T(beta), c: pc + start, ldc: ldc)
-                    }
+                    let start = block * rows
+                    T.gemm(transA: false, transB: true, m: Swift.min(rows, m - start), n: n, k: k, alpha: 1,
+                           a: pa + start * lda, lda: lda, b: pb, ldb: ldb,
+                           beta: T(beta), c: pc + start * ldc, ldc: ldc)
                 }
             }
             return
@@ -171,14 +164,15 @@ func gemmKernel(
     }
 }
 
-/// Medium-sized single products that LayerKit splits itself.
+/// Skinny `x·Wᵀ` products (a `Linear` with few outputs) that LayerKit splits itself.
 ///
 /// OpenBLAS 0.3.21 splits every product with `m·n·k` above 65536 × 4 over all its threads
-/// (`interface/gemm.c`), and for products just above that line waking its threads costs more
-/// than they save: `Linear(256, 10)` at batch 256 (`m·n·k` = 655,360) took 45 µs on 2 threads
-/// against 35 on 1 on this machine. Up to ``maxWork``, such a product runs as blocks of rows (or columns) each
-/// below OpenBLAS's line (so each runs single-threaded on the thread that calls it), spread
-/// over LayerKit's own threads (``Parallelism/threadCount``).
+/// (`interface/gemm.c`). For `x·Wᵀ` with a handful of output columns, waking its threads costs
+/// more than they save: `Linear(256, 10)` at batch 256 (`m·n·k` = 655,360) took 38–42 µs on
+/// 2 threads on this machine, and 25–33 as row blocks under that line (each runs single-threaded
+/// on the thread that calls it) spread over LayerKit's own threads (``Parallelism/threadCount``).
+/// Other shapes and layouts in the same range measured the same or slower split (OpenBLAS's
+/// small-matrix kernels serve them well), so only this case is split.
 enum SmallProductSplit {
     /// OpenBLAS's threading threshold on `m·n·k` (`SMP_THRESHOLD_MIN` × `GEMM_MULTITHREAD_THRESHOLD`).
     static let blasThreshold = 65536 * 4
@@ -189,25 +183,19 @@ enum SmallProductSplit {
     /// When set, whether to split whatever the size and thread counts: lets a test run both paths.
     @TaskLocal static var forced: Bool?
 
-    /// How to split one product (`batch` 1): blocks of `size` rows of C, or of `size` columns
-    /// when C has too few rows; nil when the product runs whole.
-    static func blocks(m: Int, n: Int, k: Int, batch: Int) -> (byRows: Bool, size: Int)? {
+    /// The rows of C per block for one product, or nil when it runs whole: `op(A)·Bᵀ` (`batch`
+    /// 1) with fewer than 32 columns, in a number of blocks that is a multiple of the thread
+    /// count so that every thread gets the same work.
+    static func rowsPerBlock(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, batch: Int) -> Int? {
         let work = m &* n &* k
-        guard batch == 1, forced ?? (work > blasThreshold && work <= maxWork
+        guard batch == 1, !transA, transB, n < 32, forced ?? (work > blasThreshold && work <= maxWork
               && Parallelism.threadCount > 1 && openblas_get_num_threads() > 1) else { return nil }
-        // Block sizes under the threshold, in a number of blocks that is a multiple of the
-        // thread count, so that every thread gets the same work.
-        let threads = Parallelism.threadCount
-        func size(_ extent: Int, _ limit: Int) -> Int {
-            guard limit > 0 else { return 0 }
-            let count = ((extent + limit - 1) / limit + threads - 1) / threads * threads
-            return (extent + count - 1) / count
-        }
-        let rows = size(m, blasThreshold / Swift.max(1, n &* k)), columns = size(n, blasThreshold / Swift.max(1, m &* k))
-        // Blocks so thin that each call's packing of the other operand dominates are not worth it.
-        if rows >= 16 && rows < m { return (true, rows) }
-        if columns >= 16 && columns < n { return (false, columns) }
-        return nil
+        let limit = blasThreshold / Swift.max(1, n &* k), threads = Parallelism.threadCount
+        guard limit > 0 else { return nil }
+        let blocks = ((m + limit - 1) / limit + threads - 1) / threads * threads
+        let rows = (m + blocks - 1) / blocks
+        // Blocks so thin that each call's packing of W dominates are not worth it.
+        return rows >= 16 && rows < m ? rows : nil
     }
 }
 
