@@ -76,6 +76,24 @@ struct MatMulTests {
         }
     }
 
+    @Test("x·Wᵀ with at most 16 outputs through the skinny kernel equals the float64 product, and follows a changed W",
+          arguments: [(300, 100, 10), (5, 3, 1), (17, 64, 16), (8, 1, 7), (1, 33, 2)])
+    func skinnyKernel(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        let g = Generator(seed: UInt64(m * 1000 + k * 10 + n))
+        let x = Tensor.randn([m, k], generator: g), w = Tensor.randn([n, k], generator: g), b = Tensor.randn([n], generator: g)
+        let want = x.to(.float64).matmul(w.T.to(.float64))
+        SkinnyProduct.$forced.withValue(true) {
+            #expect(SkinnyProduct.use(n: n, k: k, lda: k, ldb: k))
+            #expect(allClose(x.matmul(w, transposeSelf: false, transposeOther: true), want, rtol: 1e-5, atol: 1e-5))
+            #expect(allClose(Tensor.linear(x, weight: w, bias: b), want + b.to(.float64), rtol: 1e-5, atol: 1e-5))
+            // The padded Wᵀ is cached with W's buffer; a write to W must be seen by the next product.
+            withNoGrad { w.mulInPlace(Tensor(scalar: -2)) }
+            #expect(allClose(Tensor.linear(x, weight: w, bias: nil), want * -2, rtol: 1e-5, atol: 1e-5))
+        }
+        #expect(!SkinnyProduct.$forced.withValue(true) { SkinnyProduct.use(n: 17, k: k, lda: k, ldb: k) })
+    }
+
     @Test("A custom function records one node and its backward is checked")
     func customFunction() throws {
         let x = randomInput([3], seed: 30)

@@ -138,6 +138,17 @@ func gemmKernel(
 ) {
     func run<T: TensorScalar>(_: T.Type) {
         let pa = a.readPointer(T.self), pb = b.readPointer(T.self), pc = c.pointer(T.self)
+        if T.self == Float.self, batch == 1, !transA, transB, SkinnyProduct.use(n: n, k: k, lda: lda, ldb: ldb) {
+            let wT = SkinnyProduct.transposed(b, n: n, k: k)
+            let af = UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self)
+            let cf = UnsafeMutableRawPointer(pc).assumingMemoryBound(to: Float.self)
+            let wf = wT.readPointer(Float.self)
+            parallelChunks(m, align: 8, unitCost: k) { lo, hi in
+                skinnyProductRows(af, k: k, wf, n: n, cf, ldc: ldc, beta: Float(beta), rows: lo, hi)
+            }
+            withExtendedLifetime(wT) {}
+            return
+        }
         if let rows = SmallProductSplit.rowsPerBlock(transA: transA, transB: transB, m: m, n: n, k: k, batch: batch) {
             // Blocks of C's rows, each below OpenBLAS's threading threshold, so each runs on
             // the thread that calls it.
