@@ -55,6 +55,20 @@ struct QuadraticFormTests {
         #expect(allClose(w.grad!, w2.grad!, rtol: 1e-4, atol: 1e-4 * scale), "dW: \(maxDiff(w.grad!, w2.grad!))")
     }
 
+    @Test("The packed outer product's 16-lane row equals x_r x_c for every pair r ≤ c, in order, at every width 1–40")
+    func packedOuterRow() {
+        for i in 1...40 {
+            let x = (0..<i).map { Float($0) * 0.37 - 3.1 }
+            let p = i * (i + 1) / 2
+            var want: [Float] = []
+            for r in 0..<i { for c in r..<i { want.append(x[r] * x[c]) } }
+            // One extra slot past the row, which must stay untouched.
+            var got = [Float](repeating: .nan, count: p + 1)
+            x.withUnsafeBufferPointer { xb in got.withUnsafeMutableBufferPointer { packOuterRow(i, xb.baseAddress!, $0.baseAddress!) } }
+            #expect(Array(got.prefix(p)) == want && got[p].isNaN, "i = \(i)")
+        }
+    }
+
     @Test("Only the inputs that require grad get one; mixed dtypes promote")
     func gradientsWhereNeeded() {
         let x = randomInput([3, 4], seed: 7), w = randomInput([4, 4, 2], seed: 8).float()

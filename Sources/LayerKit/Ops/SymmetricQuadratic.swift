@@ -378,6 +378,12 @@ struct QuadraticForm<T: TensorScalar> {
         if let paddedRows, paddedRows > b { (op + b &* p).initialize(repeating: 0, count: (paddedRows &- b) &* p) }
         // Each row of pairs is a scaled copy of x[r...].
         parallelChunks(b, align: 1, unitCost: p, grain: 1 << 16) { lo, hi in
+            if T.self == Float.self && laneSIMD {
+                let xf = UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self)
+                let of = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self)
+                for row in lo..<hi { packOuterRow(i, xf + row &* i, of + row &* p) }
+                return
+            }
             for row in lo..<hi {
                 let xr = xp + row &* i, o = op + row &* p
                 var q = 0
@@ -532,6 +538,29 @@ enum PanelKernel {
     /// Whether a product with `outputs` columns goes through the kernel: from 32 columns up
     /// (below, a padded 32-column panel wastes more than OpenBLAS's packing costs).
     static func use(outputs: Int) -> Bool { forced ?? (available && outputs >= 32) }
+}
+
+/// One row of the packed outer product, `o[q] = x_r x_c` for `r ≤ c` in row-major pair order,
+/// 16 products at a time (the short end of each run of pairs one by one).
+@inline(never)
+func packOuterRow(_ i: Int, _ x: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>) {
+    typealias V = SIMD16<Float>
+    let xs = UnsafeRawPointer(x), os = UnsafeMutableRawPointer(o)
+    var q = 0
+    for r in 0..<i {
+        let v = x[r], vv = V(repeating: v)
+        var c = r
+        while c &+ 16 <= i {
+            os.storeBytes(of: vv * xs.loadUnaligned(fromByteOffset: c &* 4, as: V.self),
+                          toByteOffset: (q &+ c &- r) &* 4, as: V.self)
+            c &+= 16
+        }
+        while c < i {
+            o[q &+ c &- r] = v * x[c]
+            c &+= 1
+        }
+        q &+= i &- r
+    }
 }
 
 /// One 8 × 32 tile of `y = O · S`: `y[r, 0..<32] (+)= Σ_q o[r·ldo + q] · s[32q ..< 32q + 32]` for
