@@ -43,7 +43,8 @@ for shape in ["256,1024", "64,4096", "16,65536", "1024,100"]:
     TORCH_TO_ID[f"torch rfft[..., :n//2] fwd+bwd (view_as_real.sum) ({shape})"] = f"fourier.fwdbwd.{tag}"
 
 # Workloads timed by bench/bench_torch_extra.py under their LayerKit ids.
-EXTRA_IDS = {wid: wid for wid in ["gradcheck.reduction.16x8"]}
+EXTRA_IDS = {wid: wid for wid in ["gradcheck.reduction.16x8"] + [
+    f"reduction.trainstep.{shape}" for shape in ("64x32x16", "256x64x64", "32x128x128")]}
 
 
 def load(path):
