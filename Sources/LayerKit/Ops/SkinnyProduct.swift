@@ -1,4 +1,8 @@
+import CBLAS
+
 // x·Wᵀ for a W of at most 16 rows: a Linear with few outputs, such as a classifier head.
+// AVX-512 builds run it through the kernel below; other builds split it into row blocks that
+// OpenBLAS runs single-threaded, over LayerKit's threads (`SmallProductSplit`).
 //
 // OpenBLAS 0.3.21 took 33 µs on one thread for Linear(256, 10) at batch 256 (1.3 MFLOP, about
 // 40 GFLOP/s): for a product this narrow its packing of both operands costs more than the
@@ -71,5 +75,40 @@ func skinnyProductRows(
         store(0, s0); store(1, s1); store(2, s2); store(3, s3)
         store(4, s4); store(5, s5); store(6, s6); store(7, s7)
         r0 &+= 8
+    }
+}
+
+/// Skinny `x·Wᵀ` products (a `Linear` with few outputs) that LayerKit splits itself.
+///
+/// OpenBLAS 0.3.21 splits every product with `m·n·k` above 65536 × 4 over all its threads
+/// (`interface/gemm.c`). For `x·Wᵀ` with a handful of output columns, waking its threads costs
+/// more than they save: `Linear(256, 10)` at batch 256 (`m·n·k` = 655,360) took 38–42 µs on
+/// 2 threads on this machine, and 25–33 as row blocks under that line (each runs single-threaded
+/// on the thread that calls it) spread over LayerKit's own threads (``Parallelism/threadCount``).
+/// Other shapes and layouts in the same range measured the same or slower split (OpenBLAS's
+/// small-matrix kernels serve them well), so only this case is split.
+enum SmallProductSplit {
+    /// OpenBLAS's threading threshold on `m·n·k` (`SMP_THRESHOLD_MIN` × `GEMM_MULTITHREAD_THRESHOLD`).
+    static let blasThreshold = 65536 * 4
+
+    /// The largest `m·n·k` split this way (`LAYERKIT_GEMM_SPLIT_MAX` overrides; 0 turns it off).
+    static let maxWork: Int = environmentString("LAYERKIT_GEMM_SPLIT_MAX").flatMap { Int($0) } ?? 4 << 20
+
+    /// When set, whether to split whatever the size and thread counts: lets a test run both paths.
+    @TaskLocal static var forced: Bool?
+
+    /// The rows of C per block for one product, or nil when it runs whole: `op(A)·Bᵀ` (`batch`
+    /// 1) with fewer than 32 columns, in a number of blocks that is a multiple of the thread
+    /// count so that every thread gets the same work.
+    static func rowsPerBlock(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, batch: Int) -> Int? {
+        let work = m &* n &* k
+        guard batch == 1, !transA, transB, n < 32, forced ?? (work > blasThreshold && work <= maxWork
+              && Parallelism.threadCount > 1 && openblas_get_num_threads() > 1) else { return nil }
+        let limit = blasThreshold / Swift.max(1, n &* k), threads = Parallelism.threadCount
+        guard limit > 0 else { return nil }
+        let blocks = ((m + limit - 1) / limit + threads - 1) / threads * threads
+        let rows = (m + blocks - 1) / blocks
+        // Blocks so thin that each call's packing of W dominates are not worth it.
+        return rows >= 16 && rows < m ? rows : nil
     }
 }
