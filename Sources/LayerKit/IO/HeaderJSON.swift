@@ -4,16 +4,16 @@
 // (`JSONDecoder` keeps the first value, `JSONSerialization` the last), so the header used to
 // be read with both and the results compared, which took about half of a small file's load
 // time (two generic parses of a few hundred bytes: ~50 µs against ~2 µs here). This reader
-// keeps every key of an object in order, duplicates included, so the header is built from the
-// first occurrence of each key and checked against the last one (see `SafetensorsHeader`).
+// keeps the first and the last value of every key of an object, so the header is built from the
+// first occurrences and, where a key repeats, checked against the last (see `SafetensorsHeader`).
 //
 // It accepts exactly RFC 8259 JSON (plus a leading UTF-8 byte order mark, which RFC 8259
 // allows a reader to skip and Foundation's readers did), nested at most 128 deep as serde_json
 // (the reference reader's parser) allows, and numbers that fit a finite Double.
 
-/// A parsed JSON value; objects keep every key in document order, duplicates included.
+/// A parsed JSON value; an object keeps, for each key, the first and the last value given.
 indirect enum HeaderJSON: Equatable {
-    case object([(key: String, value: HeaderJSON)])
+    case object([String: Occurrences])
     case array([HeaderJSON])
     case string(String)
     /// A number: its value as an integer when it is whole and fits an `Int`, and as a Double.
@@ -23,8 +23,7 @@ indirect enum HeaderJSON: Equatable {
 
     static func == (a: HeaderJSON, b: HeaderJSON) -> Bool {
         switch (a, b) {
-        case (.object(let x), .object(let y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.object(let x), .object(let y)): return x == y
         case (.array(let x), .array(let y)): return x == y
         case (.string(let x), .string(let y)): return x == y
         case (.number(_, let x), .number(_, let y)): return x == y
@@ -34,23 +33,21 @@ indirect enum HeaderJSON: Equatable {
         }
     }
 
-    /// An object's members by key, with the first and the last value given for each (the
-    /// same value when the key appears once); nil when this is not an object.
-    func membersByKey() -> [String: Occurrences]? {
-        guard case .object(let members) = self else { return nil }
-        var result = [String: Occurrences](minimumCapacity: members.count)
-        for (key, value) in members {
-            if let seen = result[key] { result[key] = Occurrences(first: seen.first, last: value) } else {
-                result[key] = Occurrences(first: value, last: value)
-            }
-        }
-        return result
+    /// An object's members by key; nil when this is not an object.
+    var members: [String: Occurrences]? {
+        if case .object(let members) = self { return members }
+        return nil
     }
 
-    /// The first and the last value an object gives one key.
-    struct Occurrences {
+    /// Whether this is an object that gives some key more than once (at its own level).
+    var repeatsAKey: Bool { members?.values.contains { $0.repeated } ?? false }
+
+    /// The first and the last value an object gives one key (the same value, `repeated`
+    /// false, when the key appears once).
+    struct Occurrences: Equatable {
         let first: HeaderJSON
         let last: HeaderJSON
+        let repeated: Bool
         subscript(pick: SafetensorsHeader.Pick) -> HeaderJSON { pick == .first ? first : last }
     }
 
@@ -110,7 +107,7 @@ indirect enum HeaderJSON: Equatable {
         mutating func object(depth: Int) throws -> HeaderJSON {
             if depth > HeaderJSON.maxDepth { throw error("nested more than \(HeaderJSON.maxDepth) deep") }
             position += 1
-            var members: [(key: String, value: HeaderJSON)] = []
+            var members: [String: Occurrences] = [:]
             skipWhitespace()
             if peek == UInt8(ascii: "}") { position += 1; return .object(members) }
             while true {
@@ -120,7 +117,12 @@ indirect enum HeaderJSON: Equatable {
                 skipWhitespace()
                 guard peek == UInt8(ascii: ":") else { throw error("expected ':'") }
                 position += 1
-                members.append((key, try value(depth: depth)))
+                let value = try value(depth: depth)
+                if let seen = members[key] {
+                    members[key] = Occurrences(first: seen.first, last: value, repeated: true)
+                } else {
+                    members[key] = Occurrences(first: value, last: value, repeated: false)
+                }
                 skipWhitespace()
                 switch peek {
                 case UInt8(ascii: ","): position += 1

@@ -106,7 +106,7 @@ struct SafetensorsHeader {
     /// The header a parsed JSON object describes, from the first occurrence of each key,
     /// checked in name order so that a file with several faults always reports the same one.
     init(_ json: HeaderJSON) throws {
-        guard let members = json.membersByKey() else { throw SafetensorsError.headerNotObject }
+        guard let members = json.members else { throw SafetensorsError.headerNotObject }
         for key in members.keys.sorted() {
             let value = members[key]!.first
             if key == Self.metadataKey {
@@ -120,22 +120,24 @@ struct SafetensorsHeader {
     /// Parses a header's bytes, refusing a key given twice with different values.
     ///
     /// The format forbids duplicate keys; readers that keep the first value and readers that
-    /// keep the last one (Python's) would load different tensors from such a file. Each entry
-    /// and the metadata are read again from the last occurrence of every key (at every level)
-    /// and must come out the same: identical duplicates are harmless and pass, any other throws
-    /// ``SafetensorsError/duplicateKey(_:)``.
+    /// keep the last one (Python's) would load different tensors from such a file. An entry or
+    /// the metadata whose key, or one of whose own keys, repeats is read again from the last
+    /// occurrences and must come out the same: identical duplicates are harmless and pass, any
+    /// other throws ``SafetensorsError/duplicateKey(_:)``.
     static func parse(_ bytes: UnsafeRawBufferPointer) throws -> SafetensorsHeader {
         let json: HeaderJSON
         do { json = try HeaderJSON.parse(bytes) } catch let error as HeaderJSONSyntaxError {
             throw SafetensorsError.headerNotJSON(detail: error.detail)
         }
         let header = try SafetensorsHeader(json)
-        let members = json.membersByKey()!
-        for entry in header.entries where (try? Self.entry(entry.name, members[entry.name]!.last, pick: .last)) != entry {
+        let members = json.members!
+        func repeats(_ key: String) -> Bool { members[key].map { $0.repeated || $0.first.repeatsAKey } ?? false }
+        for entry in header.entries where repeats(entry.name)
+            && (try? Self.entry(entry.name, members[entry.name]!.last, pick: .last)) != entry {
             throw SafetensorsError.duplicateKey(entry.name)
         }
-        if let value = members[metadataKey]?.last {
-            let other: [String: String]?? = try? Self.metadata(value, pick: .last)
+        if repeats(metadataKey) {
+            let other: [String: String]?? = try? Self.metadata(members[metadataKey]!.last, pick: .last)
             if other != .some(header.metadata) { throw SafetensorsError.duplicateKey(metadataKey) }
         }
         return header
@@ -147,7 +149,7 @@ struct SafetensorsHeader {
     private static func metadata(_ value: HeaderJSON, pick: Pick) throws -> [String: String]? {
         // The reference reader accepts `"__metadata__": null` as "no metadata".
         if value == .null { return nil }
-        guard let members = value.membersByKey() else { throw SafetensorsError.metadataNotObject }
+        guard let members = value.members else { throw SafetensorsError.metadataNotObject }
         var result: [String: String] = [:]
         for key in members.keys.sorted() {
             guard case .string(let s) = members[key]![pick] else {
@@ -159,7 +161,7 @@ struct SafetensorsHeader {
     }
 
     private static func entry(_ name: String, _ value: HeaderJSON, pick: Pick) throws -> SafetensorsEntry {
-        guard let members = value.membersByKey() else { throw SafetensorsError.entryNotObject(tensor: name) }
+        guard let members = value.members else { throw SafetensorsError.entryNotObject(tensor: name) }
         func field(_ key: String) -> HeaderJSON? { members[key]?[pick] }
         guard let dtypeValue = field("dtype") else {
             throw SafetensorsError.missingField(tensor: name, field: "dtype")
