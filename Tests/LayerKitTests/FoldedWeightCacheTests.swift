@@ -213,16 +213,18 @@ struct FoldedWeightCacheTests {
         #expect(allClose(grads[0][1], grads[1][1], rtol: 1e-4, atol: 1e-4 * scale), "dW: \(maxDiff(grads[0][1], grads[1][1]))")
     }
 
+    /// The cases of a numpy.einsum fixture (`make_quadratic.py`).
+    func einsumCases(_ name: String) throws -> [[String: Any]] {
+        try #require(try loadFixture(name)["cases"] as? [[String: Any]])
+    }
+
     @Test("The forward kernel's values and gradients match numpy.einsum (the quadratic fixture, float32)")
     func kernelMatchesEinsum() throws {
-        let cases = try #require(try loadFixture("quadratic")["cases"] as? [[String: Any]])
+        let cases = try einsumCases("quadratic")
         #expect(cases.count >= 6)
         try with(kernel: true) {
             for c in cases {
-                let x = try fixtureTensor(c["x"], dtype: .float32), w = try fixtureTensor(c["w"], dtype: .float32)
-                let g = try fixtureTensor(c["g"], dtype: .float32)
-                x.requiresGrad = true
-                w.requiresGrad = true
+                let (x, w, g) = try c.inputs()
                 let y = x.quadraticForm(w)
                 let want = try fixtureTensor(c["y"])
                 #expect(allClose(y, want, rtol: 1e-4, atol: 1e-4), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want))")
@@ -269,15 +271,12 @@ struct FoldedWeightCacheTests {
     @Test("The tile kernel's values and gradients match numpy.einsum at ragged shapes, and the OpenBLAS path's",
           arguments: [false, true])
     func raggedShapesMatchEinsum(kernel: Bool) throws {
-        let cases = try #require(try loadFixture("quadratic_panels")["cases"] as? [[String: Any]])
+        let cases = try einsumCases("quadratic_panels")
         #expect(cases.count >= 6)
         try with(kernel: kernel) {
             for c in cases {
-                let x = try fixtureTensor(c["x"], dtype: .float32), w = try fixtureTensor(c["w"], dtype: .float32)
-                let g = try fixtureTensor(c["g"], dtype: .float32)
+                let (x, w, g) = try c.inputs()
                 let tol = 1e-4 * Double(x.shape[1])
-                x.requiresGrad = true
-                w.requiresGrad = true
                 let y = x.quadraticForm(w)
                 #expect(w.storage.hasDerived(pairPanelsKey(w)) == kernel, "\(x.shape)·\(w.shape): the path asked for")
                 let want = try fixtureTensor(c["y"])
@@ -345,4 +344,14 @@ struct FoldedWeightCacheTests {
         let report = try gradCheck([x, w]) { $0[0].quadraticForm($0[1]) }
         #expect(report.passed, "\(report)")
     } }
+}
+
+private extension Dictionary where Key == String, Value == Any {
+    /// A fixture case's `x` and `W` as float32 tensors that require grad, and its upstream gradient `g`.
+    func inputs() throws -> (x: Tensor, w: Tensor, g: Tensor) {
+        let x = try fixtureTensor(self["x"], dtype: .float32), w = try fixtureTensor(self["w"], dtype: .float32)
+        x.requiresGrad = true
+        w.requiresGrad = true
+        return (x, w, try fixtureTensor(self["g"], dtype: .float32))
+    }
 }

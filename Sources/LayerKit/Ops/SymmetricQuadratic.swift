@@ -18,11 +18,11 @@ import Dispatch
 // Backward, with g = ∂L/∂y:
 //     ∂L/∂W_ijk = ∂L/∂W_jik = D_p(i,j),k with D = Oᵀ·g  (one [P, B]·[B, K] GEMM, mirrored);
 //     M = g·Sᵀ ([B, P]), and ∂L/∂x_bi = 2·M_b,p(i,i) x_bi + Σ_{j≠i} M_b,p(min,max) x_bj.
-// In the kernel's builds (float32, K a multiple of 32), D is never formed: the same tile kernel
-// computes D_p(r,c) = Σ_b x_bc·(x_br g_b) eight pairs at a time and stores each tile straight
-// into both triangles of ∂L/∂W. In the kernel's builds (float32, K ≥ 32) M comes from the tile
-// kernel too, over a third layout of S in 32-pair panels, so OpenBLAS repacks nothing; that
-// layout and the forward's are built in one pass over W when the input needs a gradient.
+// In the kernel's builds (float32, K ≥ 32) both come from the tile kernel, so OpenBLAS repacks
+// nothing: D is never formed (with K a multiple of 32, the kernel computes D_p(r,c) =
+// Σ_b x_bc·(x_br g_b) eight pairs at a time and stores each tile straight into both triangles
+// of ∂L/∂W), and M is computed over a third layout of S in 32-pair panels, built with the
+// forward's in one pass over W when the input needs a gradient.
 // S depends only on W: it is built once per change of W's contents and kept with W's buffer
 // (``Storage/derived(_:make:)``, dropped by any write access to that buffer: an optimiser step,
 // `copy(from:)`, `fill`, in-place arithmetic, loading a state dict, gradCheck's perturbations),
