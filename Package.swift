@@ -37,6 +37,9 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // The child side of grading: computes what the grader asks of one answer (no verdicts,
+        // no reference solutions); the only module a compiled answer's child links beside LayerKit.
+        .target(name: "LayerKitChild", dependencies: ["LayerKit"]),
         .target(
             name: "Exercises",
             dependencies: ["LayerKit"],
@@ -45,7 +48,7 @@ let package = Package(
         .target(
             name: "Grading",
             dependencies: [
-                "LayerKit", "Exercises",
+                "LayerKit", "LayerKitChild", "Exercises",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

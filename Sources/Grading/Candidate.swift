@@ -1,49 +1,8 @@
 import LayerKit
-
-/// The exercises of D2L "Layers and Modules" and "Custom Layers" whose answer is a layer, by
-/// their command-line names (`layerkit grade --exercise tensor-reduction`).
-public enum Exercise: String, CaseIterable, Codable, Sendable {
-    /// "Layers and Modules": the book's `MySequential`, children registered by index.
-    case mySequential = "my-sequential"
-    /// "Layers and Modules" exercise 2: `Parallel(net1, net2)`.
-    case parallel
-    /// "Layers and Modules" exercise 3: n independent instances of a block, stacked.
-    case factory
-    /// "Custom Layers": `CenteredLayer`, `X - X.mean()`.
-    case centeredLayer = "centered-layer"
-    /// "Custom Layers": `MyLinear(in_units, units)` with ReLU built in.
-    case myLinear = "my-linear"
-    /// "Custom Layers" exercise 1: `y_k = Σ_ij W_ijk x_i x_j`.
-    case tensorReduction = "tensor-reduction"
-    /// "Custom Layers" exercise 2: the leading half of the Fourier coefficients.
-    case fourierHalfSpectrum = "fourier-half-spectrum"
-
-    /// What the exercise asks for, in one line.
-    public var title: String {
-        switch self {
-        case .mySequential: return "MySequential: blocks registered as children \"0\", \"1\", … and run in order (Layers and Modules)"
-        case .parallel: return "Parallel(net1, net2): both outputs concatenated on the feature axis (Layers and Modules, ex. 2)"
-        case .factory: return "n independent instances of a block, stacked into a larger network (Layers and Modules, ex. 3)"
-        case .centeredLayer: return "CenteredLayer: X - X.mean(), no parameters (Custom Layers)"
-        case .myLinear: return "MyLinear(in_units, units): relu(X·W + b) with trainable W, b (Custom Layers)"
-        case .tensorReduction: return "TensorReduction: y_k = Σ_ij W_ijk x_i x_j (Custom Layers, ex. 1)"
-        case .fourierHalfSpectrum: return "FourierHalfSpectrum: leading half of the Fourier coefficients, (re, im) pairs (Custom Layers, ex. 2)"
-        }
-    }
-}
-
-/// What a spec hands a candidate's factory: the exercise's sizes and, for the container
-/// exercises, the blocks to hold.
-struct BuildInput {
-    var inFeatures = 0
-    var outFeatures = 0
-    var blocks: [Module] = []
-    var count = 0
-    var makeBlock: () -> Module = { Identity() }
-}
+import LayerKitChild
 
 /// An answer to grade: a name, the exercise it answers, and a factory that builds a fresh
-/// module from the exercise's sizes. Make one with the static function named after the
+/// module from the exercise's arguments. Make one with the static function named after the
 /// exercise:
 ///
 ///     let mine = Candidate.tensorReduction("mine") { i, o in MyReduction(i, o) }
@@ -123,3 +82,11 @@ public struct Candidate: Sendable {
         Candidate(name, .fourierHalfSpectrum, summary: summary) { _ in try make() }
     }
 }
+
+/// LayerKit's reference solutions, every exercise's (two for the Fourier layer: both
+/// conventions, `n/2` and `n/2 + 1`, are right).
+public var referenceSolutions: [Candidate] { Exercise.allCases.flatMap { $0.definition.references } }
+
+/// The shipped wrong answers, each a real learner mistake, with the criterion that must
+/// reject it. `layerkit grade` grades them beside the references and fails if one slips by.
+public var knownWrongAnswers: [Candidate] { Exercise.allCases.flatMap { $0.definition.knownWrong } }

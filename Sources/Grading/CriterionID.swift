@@ -2,8 +2,10 @@
 /// in reports). Known-wrong answers, weights and tests name criteria by these cases, never
 /// by display text.
 public enum CriterionID: String, Codable, Sendable, CaseIterable {
-    /// A file submission compiled (only for answers given as files).
+    /// A Swift answer file compiled (only for answers given as files).
     case compiles
+    /// A Python answer file loaded: it is Python, imports, and defines `answer`.
+    case loads
     /// Output shapes for several input shapes.
     case outputShape = "output shape"
     /// Parameters registered, counted and shaped as the exercise implies.

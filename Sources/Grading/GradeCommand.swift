@@ -75,7 +75,10 @@ public struct GradeCommand: ParsableCommand {
     @Flag(name: .long, help: "Run candidates in this process (faster; a crashing candidate takes the grader down).")
     var inProcess = false
 
-    @Flag(name: .long, help: "Also grade the self-test candidates (they hang, throw, forge results, exit, allocate 50 GiB, print) to prove the isolation.")
+    @Option(name: .long, help: "How candidates' code is isolated: auto (bubblewrap where namespaces work, else the dedicated learner user when run as root), bubblewrap, user, or none (only by name: no protection).")
+    var isolation: String = "auto"
+
+    @Flag(name: .long, help: "Also grade the self-test candidates (they hang, spin, throw, write to the grader's channel, exit, allocate 50 GiB, print) to prove the isolation.")
     var selfTest = false
 
     @Flag(name: .long, help: "List the candidates and the criteria, and exit.")
@@ -105,9 +108,27 @@ public struct GradeCommand: ParsableCommand {
             }
         }
         if let weights { _ = try CriterionWeights(contentsOf: URL(fileURLWithPath: weights)) }
+        if !inProcess && !list { _ = try chosenIsolation() }
         if inProcess && selfTest {
             throw ValidationError("--self-test needs the child processes (it hangs, exits and allocates 50 GiB); drop --in-process")
         }
+    }
+
+    /// The isolation asked for, checked to work on this machine.
+    func chosenIsolation() throws -> Isolation {
+        if isolation == "auto" {
+            guard let automatic = Isolation.automatic() else {
+                throw ValidationError("no sandbox for candidates' code on this machine: \(Isolation.bubblewrap.unavailableReason() ?? "")"
+                                      + "; \(Isolation.user.unavailableReason() ?? ""). Install bubblewrap (bash .ci/install-deps), "
+                                      + "or pass --isolation none to grade without one (candidates can then harm the grader)")
+            }
+            return automatic
+        }
+        guard let chosen = Isolation(rawValue: isolation) else {
+            throw ValidationError("unknown isolation '\(isolation)'; known: auto, \(Isolation.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let why = chosen.unavailableReason() { throw ValidationError("--isolation \(isolation) cannot run here: \(why)") }
+        return chosen
     }
 
     /// The limits from the options.
@@ -119,9 +140,11 @@ public struct GradeCommand: ParsableCommand {
     }
 
     public func run() throws {
-        if isGradingChild { throw ExitCode(runAsChild(candidates: allCandidates + selfTestCandidates)) }
+        if isGradingChild { serveRegisteredCandidates(allCandidates + selfTestCandidates) }
         let started = Date()
-        if !answers.isEmpty { return try gradeAnswerFiles(started: started) }
+        // Read once, before any candidate runs.
+        let weights = try self.weights.map { try CriterionWeights(contentsOf: URL(fileURLWithPath: $0)) } ?? CriterionWeights()
+        if !answers.isEmpty { return try gradeAnswerFiles(started: started, weights: weights) }
         let chosen = (allCandidates + (selfTest ? selfTestCandidates : [])).filter { c in
             (exercise.isEmpty || exercise.contains(c.exercise.rawValue))
                 && (candidate.isEmpty || candidate.contains(c.name))
@@ -131,12 +154,14 @@ public struct GradeCommand: ParsableCommand {
         if chosen.isEmpty { throw ValidationError("no candidate matches the filters; see --list") }
 
         let limits = try limits()
+        let isolation = inProcess ? nil : try chosenIsolation()
         var progress = Progress()
         var reports: [GradeReport] = []
         var currentExercise: Exercise?
         for (n, c) in chosen.enumerated() {
             progress.show("[\(n + 1)/\(chosen.count)] \(c.exercise.rawValue) · \(c.name)")
-            let report = inProcess ? grade(c, seed: seed) : gradeInChildProcess(c, seed: seed, limits: limits)
+            let report = isolation.map { gradeInChild(c, seed: seed, limits: limits, isolation: $0, command: .registeredCandidates) }
+                ?? grade(c, seed: seed)
             reports.append(report)
             if !json {
                 var text = currentExercise != c.exercise ? "\n== \(c.exercise.rawValue): \(c.exercise.title)\n" : ""
@@ -147,7 +172,7 @@ public struct GradeCommand: ParsableCommand {
         }
         progress.clear()
         let allRight = reports.allSatisfy(\.verdictIsRight)
-        try writeOutputs(reports, started: started)
+        try writeOutputs(reports, started: started, weights: weights)
         if json {
             try printJSON(reports, allRight: allRight)
         } else {
@@ -164,35 +189,44 @@ public struct GradeCommand: ParsableCommand {
 
     /// Grades the answer files and folders given as arguments: a report per submission, a
     /// summary, and the CSV and Gradescope files when asked. Exits 0 once every submission is
-    /// graded, whatever the grades.
-    private func gradeAnswerFiles(started: Date) throws {
+    /// graded, whatever the grades. Each submission is read once into memory (symbolic links
+    /// refused, sizes capped), compiled from a private copy and graded in sandboxed children.
+    private func gradeAnswerFiles(started: Date, weights: CriterionWeights) throws {
         let exercise = Exercise(rawValue: self.exercise[0])!
         let submissions = try answers.flatMap { path in
             let url = URL(fileURLWithPath: path)
             return oneSubmission ? [try Submission.whole(url)] : try Submission.find(at: url)
         }
-        let compiler = try SubmissionCompiler(exercise: exercise)
+        let isolation = try chosenIsolation()
         let limits = try limits()
+        // Made at the first Swift submission (it reads the build and compiles the entry point once).
+        var compiler: SubmissionCompiler?
+        func sharedCompiler() throws -> SubmissionCompiler {
+            if let compiler { return compiler }
+            let made = try SubmissionCompiler(exercise: exercise)
+            compiler = made
+            return made
+        }
         var progress = Progress()
         var reports: [GradeReport] = []
         if !json { progress.report("== \(exercise.rawValue): \(exercise.title)") }
         for (n, submission) in submissions.enumerated() {
-            progress.show("[\(n + 1)/\(submissions.count)] compiling and grading \(submission.name)")
-            let report = gradeSubmission(submission, index: n, compiler: compiler, seed: seed, limits: limits)
+            progress.show("[\(n + 1)/\(submissions.count)] compiling and grading \(escapedForTerminal(submission.name))")
+            let report = gradeSubmission(submission, index: n, exercise: exercise, compiler: sharedCompiler, seed: seed,
+                                         limits: limits, isolation: isolation)
             reports.append(report)
             if !json { progress.report(report.table) }
         }
         progress.clear()
-        try writeOutputs(reports, started: started)
+        try writeOutputs(reports, started: started, weights: weights)
         if json { return try printJSON(reports, allRight: true) }
-        print("\n" + submissionSummary(reports))
+        print("\n" + submissionSummary(reports) + "\n(isolation: \(isolation.rawValue))")
     }
 
     /// Writes the CSV and Gradescope files asked for.
-    private func writeOutputs(_ reports: [GradeReport], started: Date) throws {
+    private func writeOutputs(_ reports: [GradeReport], started: Date, weights: CriterionWeights) throws {
         if let csv { try writeAtomically(summaryCSV(reports), to: URL(fileURLWithPath: csv)) }
         if let gradescope {
-            let weights = try self.weights.map { try CriterionWeights(contentsOf: URL(fileURLWithPath: $0)) } ?? CriterionWeights()
             let results = GradescopeResults(reports, weights: weights, executionTime: Date().timeIntervalSince(started))
             try writeAtomically(results.json + "\n", to: URL(fileURLWithPath: gradescope))
         }

@@ -1,39 +1,101 @@
+import Foundation
 import LayerKit
+import LayerKitChild
 
-/// The names of the criteria `exercise` is graded on, in report order.
-public func criteria(of exercise: Exercise) -> [CriterionID] { LayerSpec.of(exercise).criteria.map(\.id) }
+/// The limits each candidate's child runs under.
+public struct GradingLimits: Sendable {
+    /// Wall time for the whole candidate, in seconds (its children's start-up not counted).
+    public var timeout: Double
+    /// Address-space limit of each child, in bytes (nil: none).
+    public var memory: UInt64?
+    /// CPU time of each child, in seconds (nil: none).
+    public var cpuSeconds: UInt64?
+    /// Processes and threads of the child's user (bubblewrap as a dedicated user, or the user fallback).
+    public var processes: UInt64
+    /// The largest file the child may write, in bytes.
+    public var fileSize: UInt64
+    /// Open files.
+    public var openFiles: UInt64
+    /// The size of the child's private temporary directory (bubblewrap).
+    public var temporaryBytes: UInt64
 
-/// Runs the criteria of `candidate`'s exercise from index `start` on, in this process, and
-/// hands each result to `report` as it is known. Each criterion starts from the random
-/// stream `seed + index`, so a run resumed at any index gives the same figures.
-func runCriteria(_ candidate: Candidate, seed: UInt64, from start: Int = 0, report: (Int, CriterionResult) -> Void) {
-    let all = LayerSpec.of(candidate.exercise).criteria
-    for (index, criterion) in all.enumerated() where index >= start {
-        // A scope, not the global stream: criteria graded at once in one process (tests, a
-        // course's batch) cannot shift each other's draws.
-        let result: CriterionResult = withSeed(seed &+ UInt64(index)) {
-            do {
-                return CriterionResult(criterion.id, passed: true, figure: try criterion.check(candidate))
-            } catch let failed as Failed {
-                return CriterionResult(criterion.id, passed: false, figure: failed.figure, reason: failed.reason)
-            } catch {
-                return CriterionResult(criterion.id, passed: false, figure: "threw", reason: "the candidate threw: \(error)")
-            }
-        }
-        report(index, result)
+    /// Limits; the defaults are 10 s of wall time, 2 GiB, 30 s of CPU time, 64 processes,
+    /// 16 MiB files, 64 open files and a 64 MiB temporary directory.
+    public init(timeout: Double = 10, memory: UInt64? = 2 << 30, cpuSeconds: UInt64? = 30, processes: UInt64 = 64,
+                fileSize: UInt64 = 16 << 20, openFiles: UInt64 = 64, temporaryBytes: UInt64 = 64 << 20) {
+        self.timeout = timeout
+        self.memory = memory
+        self.cpuSeconds = cpuSeconds
+        self.processes = processes
+        self.fileSize = fileSize
+        self.openFiles = openFiles
+        self.temporaryBytes = temporaryBytes
+    }
+
+    /// The sandbox's form of these limits.
+    var sandbox: SandboxLimits {
+        SandboxLimits(addressSpace: memory, cpuSeconds: cpuSeconds, processes: processes, fileSize: fileSize,
+                      openFiles: openFiles, temporaryBytes: temporaryBytes)
     }
 }
 
 /// Grades `candidate` in this process and returns its report.
 ///
-/// Fast, but a candidate that crashes takes the caller down with it; `layerkit grade` runs
-/// each candidate in a child process instead (``gradeInChildProcess(_:seed:limits:command:)``).
+/// The candidate is called through the same requests as in a child process (its outputs,
+/// gradients, parameters and state come back as copies, and every verdict is computed from
+/// them), but nothing isolates it: a candidate that crashes takes the caller down with it.
+/// `layerkit grade` runs each candidate in a sandboxed child instead.
 ///
 ///     let report = grade(.tensorReduction("mine") { i, o in TensorReduction(inFeatures: i, outFeatures: o) })
 ///     print(report.table)
 public func grade(_ candidate: Candidate, seed: UInt64 = 0) -> GradeReport {
-    var results: [CriterionResult] = []
-    runCriteria(candidate, seed: seed) { results.append($1) }
-    return GradeReport(exercise: candidate.exercise.rawValue, candidate: candidate.name, kind: candidate.kind,
-                       expectedFailure: candidate.expectedFailure, results: results)
+    let transport = InProcessTransport(factory: candidate.build)
+    let limits = GradingLimits(timeout: .infinity)
+    let session = CandidateSession(transport: transport, hello: candidate.hello, timeout: .seconds(1 << 40))
+    return GradeReport(candidate, results: judge(candidate.exercise, in: session, seed: seed, limits: limits))
+}
+
+extension Candidate {
+    /// The hello that loads this candidate in a child.
+    var hello: Hello { Hello(signature: exercise.signature, candidate: name, exercise: exercise.rawValue) }
+}
+
+extension GradeReport {
+    /// The report of a registered candidate.
+    init(_ candidate: Candidate, results: [CriterionResult], output: String? = nil, seconds: Double? = nil,
+         isolation: Isolation? = nil) {
+        self.init(exercise: candidate.exercise.rawValue, candidate: candidate.name, kind: candidate.kind,
+                  expectedFailure: candidate.expectedFailure, results: results, output: output, seconds: seconds,
+                  isolation: isolation)
+    }
+}
+
+/// Grades `candidate` in sandboxed children of this program, so that a crash, a hang, a huge
+/// allocation or an `exit()` cannot take the grader down, and nothing the candidate does can
+/// change its verdict: the children only compute, the grader judges.
+///
+/// This program must serve the candidate when it is started as a child: it does when it runs
+/// ``GradeCommand`` (`GradeCommand.main()` sees `LAYERKIT_GRADE_CHILD` and serves every
+/// registered candidate).
+///
+///     let report = gradeInChildProcess(mine, isolation: Isolation.automatic() ?? .none)
+public func gradeInChildProcess(_ candidate: Candidate, seed: UInt64 = 0, limits: GradingLimits = GradingLimits(),
+                                isolation: Isolation) -> GradeReport {
+    gradeInChild(candidate, seed: seed, limits: limits, isolation: isolation, command: .registeredCandidates)
+}
+
+func gradeInChild(_ candidate: Candidate, seed: UInt64, limits: GradingLimits, isolation: Isolation,
+                  command: ChildCommand) -> GradeReport {
+    let started = ContinuousClock.now
+    let transport = ChildProcessTransport(command: command, limits: limits, isolation: isolation)
+    let session = CandidateSession(transport: transport, hello: candidate.hello, timeout: .seconds(limits.timeout))
+    let results = judge(candidate.exercise, in: session, seed: seed, limits: limits)
+    transport.reset()
+    return GradeReport(candidate, results: results, output: transport.printed.text, seconds: (ContinuousClock.now - started).seconds,
+                       isolation: isolation)
+}
+
+extension Duration {
+    /// In seconds, as a Double.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -50,6 +50,8 @@ public struct GradeReport: Codable, Sendable {
     public var seconds: Double?
     /// One line per criterion, in the spec's order.
     public var results: [CriterionResult]
+    /// How the candidate's code was isolated from the grader (nil: it ran in the grader's process).
+    public var isolation: Isolation?
     /// Criteria met.
     public var score: Int
     /// Criteria in the spec.
@@ -57,13 +59,14 @@ public struct GradeReport: Codable, Sendable {
 
     /// A report; the score is counted from `results`.
     public init(exercise: String, candidate: String, kind: CandidateKind, expectedFailure: CriterionID?,
-                results: [CriterionResult], output: String? = nil, seconds: Double? = nil) {
+                results: [CriterionResult], output: String? = nil, seconds: Double? = nil, isolation: Isolation? = nil) {
         self.exercise = exercise
         self.candidate = candidate
         self.kind = kind
         self.expectedFailure = expectedFailure
         self.output = output
         self.seconds = seconds
+        self.isolation = isolation
         self.results = results
         self.score = results.filter(\.passed).count
         self.total = results.count
@@ -94,15 +97,19 @@ extension GradeReport {
     /// The report as printed by `layerkit grade`: a header line, then one line per criterion.
     public var table: String {
         let width = max(20, (results.map(\.criterion.count).max() ?? 0) + 2)
-        var lines = ["\(candidate) [\(kind.rawValue)]  \(score)/\(total)  \(verdict)"
-                     + (expectedFailure.map { "  (must fail: \($0.name))" } ?? "")]
+        var lines = ["\(escapedForTerminal(candidate)) [\(kind.rawValue)]  \(score)/\(total)  \(verdict)"
+                     + (expectedFailure.map { "  (must fail: \($0.name))" } ?? "")
+                     + (isolation.map { "  (isolation: \($0.rawValue))" } ?? "")]
         var previous: CriterionResult?
         for r in results {
             let mark = r.passed ? "  ✔ " : "  ✘ "
-            var line = mark + r.criterion.padding(toLength: width, withPad: " ", startingAt: 0) + r.figure
+            var line = mark + r.criterion.padding(toLength: width, withPad: " ", startingAt: 0) + escapedForTerminal(r.figure)
             // A run of "not run" lines gives its reason once.
             let repeated = r.figure == "not run" && previous?.figure == "not run" && previous?.reason == r.reason
-            if let reason = r.reason, !repeated { line += "\n      → " + reason }
+            if let reason = r.reason, !repeated {
+                let parts = reason.split(separator: "\n", omittingEmptySubsequences: false).map { escapedForTerminal(String($0)) }
+                line += "\n      → " + parts.joined(separator: "\n        ")
+            }
             lines.append(line)
             previous = r
         }
@@ -117,7 +124,7 @@ extension GradeReport {
 /// The summary table at the end of a grading run: one row per candidate.
 public func summaryTable(_ reports: [GradeReport]) -> String {
     let header = ["exercise", "candidate", "kind", "score", "verdict"]
-    let rows = reports.map { [$0.exercise, $0.candidate, $0.kind.rawValue, "\($0.score)/\($0.total)", $0.verdict] }
+    let rows = reports.map { [$0.exercise, escapedForTerminal($0.candidate), $0.kind.rawValue, "\($0.score)/\($0.total)", $0.verdict] }
     let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
     func format(_ row: [String]) -> String {
         let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")

@@ -202,11 +202,11 @@ func runWorkloads(_ h: inout Harness) {
         }
         precondition(grade(reference).passedAll, "grade.tensor-reduction: the reference answer does not pass")
         h.bench("grade.tensor-reduction.inprocess") { blackHole(grade(reference)) }
-        let me = ChildCommand(executable: ChildCommand.current.executable, arguments: [])
-        let child = gradeInChildProcess(reference, limits: GradingLimits(timeout: 60), command: me)
+        let isolation = Isolation.automatic() ?? .none
+        let child = gradeInChildProcess(reference, limits: GradingLimits(timeout: 60), isolation: isolation)
         precondition(child.passedAll, "grade.tensor-reduction.child: the reference answer does not pass in a child:\n\(child.table)")
         h.bench("grade.tensor-reduction.child") {
-            blackHole(gradeInChildProcess(reference, limits: GradingLimits(timeout: 60), command: me))
+            blackHole(gradeInChildProcess(reference, limits: GradingLimits(timeout: 60), isolation: isolation))
         }
     }
 

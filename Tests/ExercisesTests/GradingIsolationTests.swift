@@ -13,11 +13,9 @@ struct GradingIsolationTests {
         return try JSONDecoder().decode(GradingRun.self, from: Data(stdout.utf8))
     }
 
-    @Test("Self-test candidates: hang, throw, forge, exit, 50 GiB, print — each judged right, the run goes on")
+    @Test("Self-test candidates: hang, throw, write to the channel, exit, 50 GiB, print — each judged right, the run goes on")
     func selfTests() throws {
-        let start = Date()
         let run = try Self.selfTestRun()
-        #expect(Date().timeIntervalSince(start) < 60)
         func report(_ name: String) throws -> GradeReport { try #require(run.reports.first { $0.candidate == name }) }
 
         let hang = try report("selftest-hangs")
@@ -25,32 +23,28 @@ struct GradingIsolationTests {
         let thrower = try report("selftest-throws")
         #expect(thrower.results.allSatisfy { !$0.passed && $0.reason?.contains("refuses to be built") == true })
 
-        // Forged lines on stdout, stderr and in the results file (read first: genuine tags
-        // replayed and made up), then exit(0) during values: only the two genuine passes count.
+        // A reply of its own written into the grader's channel (announcing 1 TB) on the values
+        // input: refused by the cap, that criterion fails, a fresh child serves the next one.
         let forger = try report("selftest-forges")
-        #expect(forger.score == 2, "\(forger.table)")
-        #expect(forger.results[2].id == .values && forger.results[2].figure == "exited with status 0")
-        #expect(forger.results.dropFirst(2).allSatisfy { $0.reason?.contains("during criterion `values`") == true })
-        #expect(forger.output?.contains("LAYERKIT-GRADE-RESULT") == true, "what it printed is shown")
-        #if os(Linux)
-        #expect(forger.output?.contains("forged 0 line(s)") == false, "the forger found the results file: \(forger.output ?? "")")
-        #endif
+        #expect(forger.results[2].id == .values && forger.results[2].figure == "unreadable reply", "\(forger.table)")
+        #expect(forger.results[2].reason?.contains("above the 67108864-byte cap") == true)
+        #expect(forger.results.prefix(2).allSatisfy { $0.passed } && forger.results.suffix(2).allSatisfy { $0.passed })
 
-        // exit(0) in the middle: the criteria before it count, the rest fail with the status.
+        // exit(0) in the middle: that criterion fails with the status, the next starts a fresh child.
         let exits = try report("selftest-exits")
         #expect(exits.results.prefix(2).allSatisfy { $0.passed })
         #expect(exits.results[2].id == .values && exits.results[2].figure == "exited with status 0")
-        #expect(exits.results.dropFirst(2).allSatisfy { !$0.passed && $0.reason?.contains("during criterion `values`") == true })
+        #expect(exits.results[2].reason?.contains("during criterion `values`") == true)
+        #expect(exits.results.suffix(2).allSatisfy { $0.passed }, "book output and the network mean use other inputs")
 
         // 50 GiB: refused at once by the address-space limit, reported as out of memory.
         let hog = try report("selftest-memory-hog")
         #expect(hog.results[0].figure == "out of memory" && hog.results[0].reason?.contains("2 GiB memory limit") == true)
-        #expect((hog.seconds ?? 99) < 30)
 
         // A right answer that prints (even lines imitating the protocol) passes.
         let printer = try report("selftest-prints")
         #expect(printer.passedAll, "\(printer.table)")
-        #expect(printer.output?.contains("debug: input shape") == true)
+        #expect(printer.output?.contains("debug: input shape") == true && printer.output?.contains("passed") == true)
         #expect(run.reports.allSatisfy { $0.verdictIsRight })
     }
 
@@ -83,23 +77,5 @@ struct GradingIsolationTests {
         #expect(status == 0)
         #expect(!stdout.contains("[1/") && stderr.contains("[1/2] centered-layer · CenteredLayer\n"))
         #expect(!stderr.contains("\u{1B}["), "no terminal codes when stderr is a file")
-    }
-}
-
-/// The result lines' tag: SipHash-2-4 as published.
-@Suite("Grading: result line tags")
-struct GradingTagTests {
-    @Test("SipHash-2-4 matches the reference vector; a changed payload or key fails verification")
-    func sipHash() throws {
-        // The paper's test vector: key 00 01 … 0f, message 00 01 … 0e.
-        let k0: UInt64 = 0x0706_0504_0302_0100, k1: UInt64 = 0x0f0e_0d0c_0b0a_0908
-        #expect(sipHash24(Array(0...14), k0: k0, k1: k1) == 0xa129_ca61_49be_45e5)
-        let key = MessageKey.random()
-        let message = try ChildMessage(ChildPayload(index: 1, result: CriterionResult(.values, passed: false, figure: "x")), key: key)
-        #expect(message.verified(with: key)?.result?.passed == false)
-        #expect(message.verified(with: MessageKey.random()) == nil)
-        var forged = message
-        forged.payload = forged.payload.replacingOccurrences(of: "false", with: "true")
-        #expect(forged.verified(with: key) == nil)
     }
 }

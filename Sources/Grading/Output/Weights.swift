@@ -2,7 +2,7 @@ import Foundation
 
 /// Points per criterion, for partial credit (Gradescope's `score`/`max_score`).
 ///
-/// Defaults: `values` 3, `gradients` 2, every other criterion 1, and `compiles` 0 (it is a
+/// Defaults: `values` 3, `gradients` 2, every other criterion 1, and `compiles`/`loads` 0 (a
 /// gate: a submission that does not compile gets nothing from the rest). A course overrides
 /// them with a small JSON file (`--weights FILE`): criterion names mapped to points, for every
 /// exercise or under an exercise's name,
@@ -47,7 +47,7 @@ public struct CriterionWeights: Sendable {
     public func points(_ criterion: CriterionID, in exercise: Exercise) -> Double {
         if let p = byExercise[exercise]?[criterion] ?? all[criterion] { return p }
         switch criterion {
-        case .compiles: return 0
+        case .compiles, .loads: return 0
         case .values: return 3
         case .gradients: return 2
         default: return 1

@@ -38,6 +38,47 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
     /// The tolerances used.
     public var eps: Double, atol: Double, rtol: Double
 
+    /// The report comparing an analytic Jacobian with a numerical one, both indexed
+    /// `[input][input element][output element]`: every entry must satisfy
+    /// `|a − n| ≤ atol + rtol·|n|` (PyTorch's `gradcheck` rule). For a checker that computes
+    /// the two Jacobians elsewhere (the grader asks a child process for them).
+    public init(analytic: [[[Double]]], numerical: [[[Double]]], zeroGradOutputPassed: Bool, repeatBackwardPassed: Bool,
+                convertedInputs: [Int] = [], eps: Double, atol: Double, rtol: Double) {
+        var worst: Element?
+        var worstExcess = -Double.infinity, maxAbs = 0.0, jacobianOK = true
+        for (i, (aInput, nInput)) in zip(analytic, numerical).enumerated() {
+            for (j, (aColumn, nColumn)) in zip(aInput, nInput).enumerated() {
+                for (o, (a, n)) in zip(aColumn, nColumn).enumerated() {
+                    let diff = Swift.abs(a - n)
+                    // Ranked by how much of its tolerance an element uses: the worst element is the
+                    // one closest to failing (or furthest past it), informative either way.
+                    let excess = diff / (atol + rtol * Swift.abs(n))
+                    if !(excess <= 1) { jacobianOK = false }
+                    maxAbs = Swift.max(maxAbs, diff.isNaN ? .infinity : diff)
+                    if excess > worstExcess || excess.isNaN {
+                        worstExcess = excess.isNaN ? .infinity : excess
+                        worst = Element(input: i, inputIndex: j, outputIndex: o, analytic: a, numerical: n)
+                    }
+                }
+            }
+        }
+        self.init(jacobianPassed: jacobianOK, zeroGradOutputPassed: zeroGradOutputPassed, repeatBackwardPassed: repeatBackwardPassed,
+                  worst: worst, maxAbsError: maxAbs, convertedInputs: convertedInputs, eps: eps, atol: atol, rtol: rtol)
+    }
+
+    init(jacobianPassed: Bool, zeroGradOutputPassed: Bool, repeatBackwardPassed: Bool, worst: Element?, maxAbsError: Double,
+         convertedInputs: [Int], eps: Double, atol: Double, rtol: Double) {
+        self.jacobianPassed = jacobianPassed
+        self.zeroGradOutputPassed = zeroGradOutputPassed
+        self.repeatBackwardPassed = repeatBackwardPassed
+        self.worst = worst
+        self.maxAbsError = maxAbsError
+        self.convertedInputs = convertedInputs
+        self.eps = eps
+        self.atol = atol
+        self.rtol = rtol
+    }
+
     public var description: String {
         var lines = ["gradCheck \(passed ? "passed" : "FAILED") (eps \(eps), atol \(atol), rtol \(rtol)); max |analytic − numerical| = \(maxAbsError)"]
         if let worst { lines.append("  worst: \(worst)") }
@@ -135,28 +176,8 @@ public func gradCheck(
         zeroOK = gradsFor(Tensor.zeros(y.shape, dtype: y.dtype)).allSatisfy { $0.allSatisfy { $0 == 0 } }
     }
 
-    var worst: GradCheckReport.Element?
-    var worstExcess = -Double.infinity, maxAbs = 0.0, jacobianOK = true
-    for i in xs.indices {
-        for j in 0..<xs[i].count {
-            for o in 0..<outCount {
-                let a = analytic[i][j][o], n = numerical[i][j][o]
-                let diff = Swift.abs(a - n)
-                // Ranked by how much of its tolerance an element uses: the worst element is the
-                // one closest to failing (or furthest past it), informative either way.
-                let excess = diff / (atol + rtol * Swift.abs(n))
-                if !(excess <= 1) { jacobianOK = false }
-                maxAbs = Swift.max(maxAbs, diff.isNaN ? .infinity : diff)
-                if excess > worstExcess || excess.isNaN {
-                    worstExcess = excess.isNaN ? .infinity : excess
-                    worst = .init(input: i, inputIndex: j, outputIndex: o, analytic: a, numerical: n)
-                }
-            }
-        }
-    }
-    let report = GradCheckReport(
-        jacobianPassed: jacobianOK, zeroGradOutputPassed: zeroOK, repeatBackwardPassed: repeatOK,
-        worst: worst, maxAbsError: maxAbs, convertedInputs: converted, eps: eps, atol: atol, rtol: rtol)
+    let report = GradCheckReport(analytic: analytic, numerical: numerical, zeroGradOutputPassed: zeroOK,
+                                 repeatBackwardPassed: repeatOK, convertedInputs: converted, eps: eps, atol: atol, rtol: rtol)
     if raiseException && !report.passed { throw GradCheckError(report: report) }
     return report
 }

@@ -8,8 +8,9 @@ import LayerKit
 // constant multiple of the reference — possibly after conjugating or swapping (re, im) pairs.
 
 /// Why two calls on the same input differ, or nil when they agree exactly.
-func nonDeterminism(of module: Module, on x: Tensor) -> Failed? {
-    let (a, b) = withNoGrad { (module(x), module(x)) }
+func nonDeterminism(of module: RemoteModule, on x: Tensor) throws -> Failed? {
+    let outputs = try module.forward([x, x])
+    let (a, b) = (outputs[0], outputs[1])
     guard a.shape == b.shape else {
         return Failed(figure: "shapes \(a.shape) then \(b.shape)", reason: "two calls on the same input give different shapes: forward must not keep state between calls")
     }
@@ -21,13 +22,14 @@ func nonDeterminism(of module: Module, on x: Tensor) -> Failed? {
 
 /// Why the output's rows depend on other rows of the input (changing row 0 of `x` changes
 /// another row of the output), or nil when each row is computed from its own.
-func rowMixing(of module: Module, on x: Tensor) -> Failed? {
+func rowMixing(of module: RemoteModule, on x: Tensor) throws -> Failed? {
     guard x.rank >= 2, x.shape[0] > 1 else { return nil }
     var values = x.doubles()
     let rowSize = values.count / x.shape[0]
     for j in 0..<rowSize { values[j] += 1 + Double(j % 3) }
     let perturbed = Tensor(values, shape: x.shape, dtype: x.dtype)
-    let (before, after) = withNoGrad { (module(x), module(perturbed)) }
+    let outputs = try module.forward([x, perturbed])
+    let (before, after) = (outputs[0].to(.float64), outputs[1].to(.float64))
     guard before.shape == after.shape, before.rank >= 1, before.shape[0] == x.shape[0] else { return nil }
     let b = before.doubles(), a = after.doubles(), outRow = b.count / x.shape[0]
     let scale = max(1, b.map(Swift.abs).max() ?? 0)
@@ -45,12 +47,13 @@ func rowMixing(of module: Module, on x: Tensor) -> Failed? {
 /// Why finite differences cannot see the layer, when its output does not move at all as the
 /// input moves by 1e-9 (relative) in each element although it moves for a larger step: it
 /// computes in float32, whose resolution near 1 is 6e-8 — such steps are lost. Nil otherwise.
-func float32Blindness(of module: Module, at x: Tensor) -> String? {
+func float32Blindness(of module: RemoteModule, at x: Tensor) throws -> String? {
     let values = x.doubles()
     func moved(_ step: Double) -> Tensor {
         Tensor(values.map { $0 + step * max(1, Swift.abs($0)) }, shape: x.shape, dtype: x.dtype)
     }
-    let (a, tiny, large) = withNoGrad { (module(x), module(moved(1e-9)), module(moved(1e-2))) }
+    let outputs = try module.forward([x, moved(1e-9), moved(1e-2)])
+    let (a, tiny, large) = (outputs[0], outputs[1], outputs[2])
     // Blind to the tiny step, yet not a constant function (the large step moves it).
     guard a.shape == tiny.shape, a.shape == large.shape, a.count > 0,
           a.maxAbsDifference(tiny) == 0, a.maxAbsDifference(large) > 0 else { return nil }
