@@ -50,7 +50,9 @@ let package = Package(
             dependencies: [
                 "LayerKit", "LayerKitChild", "Exercises",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The child that runs a PyTorch answer (the same protocol as LayerKitChild).
+            resources: [.copy("Resources/layerkit_child.py")]
         ),
         // The Burgers experiment (FNO paper): data generation, training loop, plots.
         .target(

@@ -72,6 +72,9 @@ public struct GradeCommand: ParsableCommand {
     @Option(name: .long, help: "CPU-time limit per candidate child, in seconds (0 for none).")
     var cpuLimit: UInt64 = 30
 
+    @Option(name: .long, help: "The Python interpreter for .py answers (it must import torch); default: $LAYERKIT_PYTHON, else python3 on PATH.")
+    var python: String?
+
     @Flag(name: .long, help: "Run candidates in this process (faster; a crashing candidate takes the grader down).")
     var inProcess = false
 
@@ -199,21 +202,15 @@ public struct GradeCommand: ParsableCommand {
         }
         let isolation = try chosenIsolation()
         let limits = try limits()
-        // Made at the first Swift submission (it reads the build and compiles the entry point once).
-        var compiler: SubmissionCompiler?
-        func sharedCompiler() throws -> SubmissionCompiler {
-            if let compiler { return compiler }
-            let made = try SubmissionCompiler(exercise: exercise)
-            compiler = made
-            return made
-        }
+        // Checked before anything is graded: a run without torch stops here, with what to install.
+        let python = try submissions.contains { $0.language == .python } ? PythonRuntime.find(explicit: self.python) : nil
+        let grader = try SubmissionGrader(exercise: exercise, seed: seed, limits: limits, isolation: isolation, python: python)
         var progress = Progress()
         var reports: [GradeReport] = []
         if !json { progress.report("== \(exercise.rawValue): \(exercise.title)") }
         for (n, submission) in submissions.enumerated() {
-            progress.show("[\(n + 1)/\(submissions.count)] compiling and grading \(escapedForTerminal(submission.name))")
-            let report = gradeSubmission(submission, index: n, exercise: exercise, compiler: sharedCompiler, seed: seed,
-                                         limits: limits, isolation: isolation)
+            progress.show("[\(n + 1)/\(submissions.count)] \(submission.language == .python ? "loading" : "compiling") and grading \(escapedForTerminal(submission.name))")
+            let report = grader.grade(submission, index: n)
             reports.append(report)
             if !json { progress.report(report.table) }
         }

@@ -5,7 +5,7 @@ import Foundation
 public func submissionSummary(_ reports: [GradeReport]) -> String {
     let header = ["submission", "score", "verdict", "seconds", "failed"]
     let rows = reports.map { r in
-        [r.candidate, "\(r.score)/\(r.total)", r.verdict, String(format: "%.1f", r.seconds ?? 0),
+        [escapedForTerminal(r.candidate), "\(r.score)/\(r.total)", r.verdict, String(format: "%.1f", r.seconds ?? 0),
          firstFailures(r)]
     }
     let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
@@ -25,16 +25,20 @@ private func firstFailures(_ report: GradeReport) -> String {
 
 /// The summary as CSV (RFC 4180): one row per report with the exercise, the candidate, the
 /// score, the total, whether it passed everything, the seconds, and one column per criterion
-/// (`pass` or `fail`) in the order of the first report.
+/// (`pass` or `fail`, empty when a submission has no such criterion) in the order they first
+/// appear (a Swift file's `compiles`, a Python file's `loads`, then the exercise's).
 public func summaryCSV(_ reports: [GradeReport]) -> String {
-    let criteria = reports.first?.results.map(\.criterion) ?? []
+    var criteria: [String] = []
+    for name in reports.flatMap({ $0.results.map(\.criterion) }) where !criteria.contains(name) { criteria.append(name) }
+    let gates = [CriterionID.compiles.name, CriterionID.loads.name]
+    criteria = gates.filter(criteria.contains) + criteria.filter { !gates.contains($0) }
     func field(_ text: String) -> String {
         text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
     var lines = [(["exercise", "submission", "score", "total", "passed", "seconds"] + criteria).map(field).joined(separator: ",")]
     for r in reports {
         let marks = criteria.map { name in r.results.first { $0.criterion == name }.map { $0.passed ? "pass" : "fail" } ?? "" }
-        lines.append(([r.exercise, r.candidate, "\(r.score)", "\(r.total)", r.passedAll ? "yes" : "no",
+        lines.append(([r.exercise, escapedForTerminal(r.candidate), "\(r.score)", "\(r.total)", r.passedAll ? "yes" : "no",
                        String(format: "%.2f", r.seconds ?? 0)] + marks).map(field).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"

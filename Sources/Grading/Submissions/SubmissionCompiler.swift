@@ -7,8 +7,8 @@ enum CompileOutcome {
     case failed(figure: String, reason: String)
 }
 
-/// Compiles Swift answer files against the grader's own build, in a private scratch folder
-/// (mode 0700) removed at the end.
+/// Compiles Swift answer files against the grader's own build; its own files (the module
+/// folders, the entry point) live in a private folder (mode 0700).
 ///
 /// A submission is compiled as its own module (`Answer`), seeing LayerKit only, together with
 /// one generated function that hands `answer`, converted to the exercise's function type, to
@@ -26,9 +26,9 @@ final class SubmissionCompiler {
                                       temporaryBytes: 0)
     static let timeLimit: Duration = .seconds(120)
 
-    init(exercise: Exercise) throws {
+    init(exercise: Exercise, scratch: URL) throws {
         self.exercise = exercise
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("layerkit-submissions-\(UUID().uuidString)")
+        self.scratch = scratch
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         settings = try BuildSettings.forCurrentExecutable(scratch: scratch)
         entryObject = scratch.appendingPathComponent("entry.o")
@@ -41,8 +41,6 @@ final class SubmissionCompiler {
             throw SubmissionError("the grader could not compile its child's entry point: \(run.output.prefix(2000))")
         }
     }
-
-    deinit { try? FileManager.default.removeItem(at: scratch) }
 
     /// The child's entry point: serves the grader's requests with the answer `layerkit_answer` returns.
     static let entrySource = """
@@ -72,7 +70,7 @@ final class SubmissionCompiler {
     }
 
     /// Checks the files against the contract, then compiles them with the thunk into a child
-    /// executable in `folder` (a private folder the caller removes).
+    /// executable in `folder` (the submission's folder, which the caller removes).
     func compile(_ submission: Submission, in folder: URL) -> CompileOutcome {
         if let problem = contractProblem(submission) { return problem }
         let sources = folder.appendingPathComponent("src"), thunk = folder.appendingPathComponent("layerkit_answer_thunk.swift")
@@ -104,6 +102,8 @@ final class SubmissionCompiler {
         guard linked.termination == .exited(0) else {
             return failure(linked, submission: submission, files: files, thunk: thunk)
         }
+        // Executable by the sandbox's user (the compiler ran with a private umask).
+        try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: child.path)
         return .compiled(child)
     }
 
