@@ -95,10 +95,27 @@ def encode_frame(message, tensors):
     return struct.pack("<Q", len(image)) + image
 
 
+# The folder of the answer file: frames there are the learner's; paths are shown relative to it.
+ANSWER_FOLDER = None
+
+
 def last_lines(limit=12):
-    """The traceback's last lines, the learner's own frames kept."""
-    lines = traceback.format_exc().rstrip().split("\n")
-    return "\n".join(lines[-limit:])
+    """The exception and the learner's own frames of its traceback (the grader's and torch's
+    frames left out), paths relative to the submission."""
+    kind, error, tb = sys.exc_info()
+    frames = traceback.extract_tb(tb)
+    if ANSWER_FOLDER:
+        own = [f for f in frames if os.path.abspath(f.filename).startswith(ANSWER_FOLDER + os.sep)]
+        frames = own or ([] if isinstance(error, SyntaxError) else frames[-1:])
+    lines = []
+    for frame in frames:
+        name = os.path.relpath(frame.filename, ANSWER_FOLDER) if ANSWER_FOLDER and frame.filename.startswith(ANSWER_FOLDER) else frame.filename
+        lines.append('File "%s", line %s, in %s' % (name, frame.lineno, frame.name))
+        if frame.line:
+            lines.append("    " + frame.line.strip())
+    lines += [line.rstrip() for line in traceback.format_exception_only(kind, error)]
+    text = "\n".join(lines[-limit:])
+    return text.replace(ANSWER_FOLDER + os.sep, "") if ANSWER_FOLDER else text
 
 
 class Refused(Exception):
@@ -286,7 +303,9 @@ class Server:
 
 def load(path):
     """The answer file's `answer`, or a Refused("load", ...) with the traceback's last lines."""
+    global ANSWER_FOLDER
     directory = os.path.dirname(os.path.abspath(path))
+    ANSWER_FOLDER = directory
     sys.path.insert(0, directory)  # a folder submission's other files import
     try:
         spec = importlib.util.spec_from_file_location("answer_file", path)

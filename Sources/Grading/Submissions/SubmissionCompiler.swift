@@ -88,7 +88,8 @@ final class SubmissionCompiler {
         } catch {
             return .failed(figure: "not compiled", reason: "the grader could not write its scratch files: \(error)")
         }
-        let compileArguments = ["-c", "-wmo", "-parse-as-library", "-swift-version", "5", "-Onone", "-module-name", "Answer"]
+        let compileArguments = ["-c", "-wmo", "-parse-as-library", "-swift-version", "5", "-Onone", "-module-name", "Answer",
+                                "-diagnostic-style", "llvm"]
             + settings.answerFlags + files.map(\.path) + [thunk.path, "-o", object.path]
         let compiled = runLimited(settings.swiftc, compileArguments, environment: nil, limits: SubmissionCompiler.limits,
                                   timeout: SubmissionCompiler.timeLimit)
@@ -161,7 +162,8 @@ final class SubmissionCompiler {
             let module = missing.dropFirst("no such module '".count).dropLast()
             return "`import \(module)` is not available to answers (\(missing)): an answer imports LayerKit — and Swift's own Foundation — only"
         }
-        if errors.contains(where: { $0.contains("duplicate symbol") && ($0.contains("main") || $0.contains("layerkit_answer")) })
+        if errors.contains(where: { ($0.contains("duplicate symbol") || $0.contains("multiple definitions of symbol"))
+                                    && ($0.contains("main") || $0.contains("layerkit_answer")) })
             || errors.contains(where: { $0.contains("'main' attribute") }) {
             return "an answer file has no entry point of its own (no @main, no top-level code, nothing named layerkit_answer): the grader provides it"
         }
