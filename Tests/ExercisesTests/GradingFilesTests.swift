@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Grading
+@testable import Grading
 
 /// Answer files: compiled against the grader's build, graded in a child, reported per file.
 @Suite("Grading: answer files", .disabled(if: underAddressSanitizer, childSuitesSkipUnderASan))
@@ -74,5 +74,32 @@ struct GradingFilesTests {
         #expect(rows[0].hasPrefix("exercise,submission,score,total,passed,seconds,compiles,output shape"))
         #expect(rows.contains { $0.hasPrefix("tensor-reduction,right.swift,8,8,yes,") })
         #expect(rows.contains { $0.hasPrefix("tensor-reduction,typo.swift,0,8,no,") })
+    }
+}
+
+/// What a compiled answer's child is made of.
+@Suite("Grading: the child of an answer file", .disabled(if: underAddressSanitizer, childSuitesSkipUnderASan))
+struct GradingChildBinaryTests {
+    @Test("A compiled answer's child links LayerKit and the child's protocol only: no symbol of Grading or of the reference solutions")
+    func childSymbols() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("layerkit-symbols-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let compiler = try SubmissionCompiler(exercise: .tensorReduction, scratch: scratch.appendingPathComponent("compiler"))
+        let folder = scratch.appendingPathComponent("submission")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let submission = Submission(name: "right.swift", language: .swift, files: [("right.swift", Data(GradingFilesTests.rightAnswer.utf8))])
+        guard case .compiled(let child) = compiler.compile(submission, in: folder) else {
+            Issue.record("the right answer does not compile")
+            return
+        }
+        let nm = URL(fileURLWithPath: compiler.settings.swiftc).deletingLastPathComponent().appendingPathComponent("llvm-nm")
+        let run = runLimited(nm.path, ["--defined-only", child.path], environment: nil,
+                             limits: SandboxLimits(addressSpace: nil, cpuSeconds: 60, processes: nil, fileSize: nil, openFiles: nil, temporaryBytes: 0),
+                             timeout: .seconds(120), outputCap: 64 << 20)
+        let symbols = run.output.split(separator: "\n")
+        #expect(run.termination == .exited(0) && symbols.count > 1000, "llvm-nm: \(run.output.prefix(500))")
+        #expect(symbols.contains { $0.contains("$s8LayerKit") } && symbols.contains { $0.contains("$s13LayerKitChild") })
+        let forbidden = symbols.filter { $0.contains("$s7Grading") || $0.contains("$s9Exercises") || $0.contains("ArgumentParser") }
+        #expect(forbidden.isEmpty, "\(forbidden.prefix(10))")
     }
 }

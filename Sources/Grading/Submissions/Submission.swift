@@ -21,6 +21,14 @@ public struct Submission: Sendable {
     /// Why it cannot be graded, when it cannot (a symbolic link, too large, no answer file, …).
     public var problem: String?
 
+    /// A submission of these files (names relative to it), in this language.
+    public init(name: String, language: AnswerLanguage?, files: [(name: String, contents: Data)], problem: String? = nil) {
+        self.name = name
+        self.language = language
+        self.files = files
+        self.problem = problem
+    }
+
     /// Caps on what one submission may hold.
     public enum Cap {
         /// Bytes in one file.
