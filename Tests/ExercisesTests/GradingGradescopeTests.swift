@@ -26,17 +26,47 @@ struct GradingGradescopeTests {
 
         """
 
-    @Test("run_autograder writes results.json with score, execution_time, output and weighted tests")
+    /// The same mistake in PyTorch.
+    static let float32PythonAnswer = """
+        import torch
+        from torch import nn
+
+        class MyReduction(nn.Module):
+            def __init__(self, i, k):
+                super().__init__()
+                self.weight = nn.Parameter(torch.randn(i, i, k))
+
+            def forward(self, x):
+                y = torch.einsum("...i,...j,ijk->...k", x.float(), x.float(), self.weight.float())
+                return y.to(x.dtype)
+
+        answer = MyReduction
+
+        """
+
+    @Test("run_autograder writes results.json with score, execution_time, output and weighted tests; a stale one is removed first")
     func runAutograder() throws {
+        try runAutograder(file: "reduction.swift", answer: Self.float32Answer, first: "compiles")
+    }
+
+    @Test("run_autograder grades a PyTorch answer the same way",
+          .enabled(if: pythonWithTorch, "no Python with torch: set LAYERKIT_PYTHON to an interpreter that imports torch"))
+    func runAutograderPython() throws {
+        try runAutograder(file: "reduction.py", answer: Self.float32PythonAnswer, first: "loads")
+    }
+
+    func runAutograder(file: String, answer: String, first: String) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("autograder-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let fm = FileManager.default
         for dir in ["submission", "results", "source"] {
             try fm.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
         }
-        try Self.float32Answer.write(to: root.appendingPathComponent("submission/reduction.swift"), atomically: true, encoding: .utf8)
+        try answer.write(to: root.appendingPathComponent("submission/\(file)"), atomically: true, encoding: .utf8)
         try #"{"values": 5, "tensor-reduction": {"gradients": 4}}"#
             .write(to: root.appendingPathComponent("source/weights.json"), atomically: true, encoding: .utf8)
+        // A results.json written before the grader ran (by anyone) must not survive.
+        try #"{"score": 100, "tests": []}"#.write(to: root.appendingPathComponent("results/results.json"), atomically: true, encoding: .utf8)
 
         let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let binary = try #require(Bundle.main.executableURL).resolvingSymlinksInPath()
@@ -71,7 +101,8 @@ struct GradingGradescopeTests {
         #expect(values["status"] as? String == "failed" && (values["max_score"] as? NSNumber)?.doubleValue == 5)
         #expect((values["output"] as? String)?.contains("computed in float32") == true)
         #expect((try test("gradients")["max_score"] as? NSNumber)?.doubleValue == 4)
-        #expect(try test("compiles")["status"] as? String == "passed")
+        #expect(try test(first)["status"] as? String == "passed")
+        #expect((json["score"] as? NSNumber)?.doubleValue != 100, "the stale results.json was replaced")
         let earned = tests.compactMap { ($0["score"] as? NSNumber)?.doubleValue }.reduce(0, +)
         let available = tests.compactMap { ($0["max_score"] as? NSNumber)?.doubleValue }.reduce(0, +)
         #expect((json["score"] as? NSNumber)?.doubleValue == earned)
