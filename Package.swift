@@ -30,6 +30,8 @@ let package = Package(
         ),
         // The lane FFT's AVX-512 kernels (empty in builds without AVX-512F and FMA).
         .target(name: "CLaneFFT"),
+        // fork/exec for the grader's sandbox: limits, session and uid set before exec (Notes/sandbox.md).
+        .target(name: "CSandbox"),
         .target(
             name: "LayerKit",
             dependencies: [
@@ -48,7 +50,7 @@ let package = Package(
         .target(
             name: "Grading",
             dependencies: [
-                "LayerKit", "LayerKitChild", "Exercises",
+                "LayerKit", "LayerKitChild", "Exercises", "CSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The child that runs a PyTorch answer (the same protocol as LayerKitChild).

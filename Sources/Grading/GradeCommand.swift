@@ -69,6 +69,9 @@ public struct GradeCommand: ParsableCommand {
     @Option(name: .long, help: "Memory (address-space) limit per candidate child, e.g. 2G, 512M, or 0 for none.")
     var memoryLimit: String = "2G"
 
+    @Option(name: .long, help: "Memory (address-space) limit per Python child (torch alone maps about 3 GB), or 0 for none.")
+    var pythonMemoryLimit: String = "8G"
+
     @Option(name: .long, help: "CPU-time limit per candidate child, in seconds (0 for none).")
     var cpuLimit: UInt64 = 30
 
@@ -120,11 +123,7 @@ public struct GradeCommand: ParsableCommand {
     /// The isolation asked for, checked to work on this machine.
     func chosenIsolation() throws -> Isolation {
         if isolation == "auto" {
-            guard let automatic = Isolation.automatic() else {
-                throw ValidationError("no sandbox for candidates' code on this machine: \(Isolation.bubblewrap.unavailableReason() ?? "")"
-                                      + "; \(Isolation.user.unavailableReason() ?? ""). Install bubblewrap (bash .ci/install-deps), "
-                                      + "or pass --isolation none to grade without one (candidates can then harm the grader)")
-            }
+            guard let automatic = Isolation.automatic() else { throw ValidationError(Isolation.noneAvailableReason()) }
             return automatic
         }
         guard let chosen = Isolation(rawValue: isolation) else {
@@ -139,7 +138,11 @@ public struct GradeCommand: ParsableCommand {
         guard let memory = parseByteCount(memoryLimit) else {
             throw ValidationError("--memory-limit: expected a size such as 2G, 512M or 0, got '\(memoryLimit)'")
         }
-        return GradingLimits(timeout: timeout, memory: memory == 0 ? nil : memory, cpuSeconds: cpuLimit == 0 ? nil : cpuLimit)
+        guard let pythonMemory = parseByteCount(pythonMemoryLimit) else {
+            throw ValidationError("--python-memory-limit: expected a size such as 8G or 0, got '\(pythonMemoryLimit)'")
+        }
+        return GradingLimits(timeout: timeout, memory: memory == 0 ? nil : memory, pythonMemory: pythonMemory == 0 ? nil : pythonMemory,
+                             cpuSeconds: cpuLimit == 0 ? nil : cpuLimit)
     }
 
     public func run() throws {

@@ -6,8 +6,11 @@ import LayerKitChild
 public struct GradingLimits: Sendable {
     /// Wall time for the whole candidate, in seconds (its children's start-up not counted).
     public var timeout: Double
-    /// Address-space limit of each child, in bytes (nil: none).
+    /// Address-space limit of each Swift child, in bytes (nil: none).
     public var memory: UInt64?
+    /// Address-space limit of each Python child (torch's libraries alone take about 3 GB of
+    /// address space), in bytes (nil: none).
+    public var pythonMemory: UInt64?
     /// CPU time of each child, in seconds (nil: none).
     public var cpuSeconds: UInt64?
     /// Processes and threads of the child's user (bubblewrap as a dedicated user, or the user fallback).
@@ -19,12 +22,13 @@ public struct GradingLimits: Sendable {
     /// The size of the child's private temporary directory (bubblewrap).
     public var temporaryBytes: UInt64
 
-    /// Limits; the defaults are 10 s of wall time, 2 GiB, 30 s of CPU time, 64 processes,
-    /// 16 MiB files, 64 open files and a 64 MiB temporary directory.
-    public init(timeout: Double = 10, memory: UInt64? = 2 << 30, cpuSeconds: UInt64? = 30, processes: UInt64 = 64,
-                fileSize: UInt64 = 16 << 20, openFiles: UInt64 = 64, temporaryBytes: UInt64 = 64 << 20) {
+    /// Limits; the defaults are 10 s of wall time, 2 GiB (8 GiB for Python), 30 s of CPU time,
+    /// 64 processes, 16 MiB files, 64 open files and a 64 MiB temporary directory.
+    public init(timeout: Double = 10, memory: UInt64? = 2 << 30, pythonMemory: UInt64? = 8 << 30, cpuSeconds: UInt64? = 30,
+                processes: UInt64 = 64, fileSize: UInt64 = 16 << 20, openFiles: UInt64 = 64, temporaryBytes: UInt64 = 64 << 20) {
         self.timeout = timeout
         self.memory = memory
+        self.pythonMemory = pythonMemory
         self.cpuSeconds = cpuSeconds
         self.processes = processes
         self.fileSize = fileSize
@@ -32,9 +36,12 @@ public struct GradingLimits: Sendable {
         self.temporaryBytes = temporaryBytes
     }
 
-    /// The sandbox's form of these limits.
-    var sandbox: SandboxLimits {
-        SandboxLimits(addressSpace: memory, cpuSeconds: cpuSeconds, processes: processes, fileSize: fileSize,
+    /// The address-space limit of a child in `language`.
+    func memory(for language: AnswerLanguage) -> UInt64? { language == .python ? pythonMemory : memory }
+
+    /// The sandbox's form of these limits, for a child in `language`.
+    func sandbox(for language: AnswerLanguage) -> SandboxLimits {
+        SandboxLimits(addressSpace: memory(for: language), cpuSeconds: cpuSeconds, processes: processes, fileSize: fileSize,
                       openFiles: openFiles, temporaryBytes: temporaryBytes)
     }
 }

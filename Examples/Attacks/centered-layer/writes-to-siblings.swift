@@ -6,7 +6,8 @@
 import Foundation
 import LayerKit
 
-func sabotage() -> Module {
+/// Done once per process, when `answer` is first used.
+let sabotaged: Int = {
     var folders = Set<String>()
     if let cmdline = try? String(contentsOfFile: "/proc/\(getppid())/cmdline", encoding: .utf8) {
         for argument in cmdline.split(separator: "\0") where argument.hasPrefix("/") { folders.insert(String(argument)) }
@@ -24,7 +25,11 @@ func sabotage() -> Module {
             }
         }
     }
-    print("SABOTAGED \(hit) file(s)")
+    return hit
+}()
+
+func sabotage() -> Module {
+    print("SABOTAGED \(sabotaged) file(s)")
     return Identity()
 }
 

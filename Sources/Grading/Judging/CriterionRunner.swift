@@ -50,14 +50,14 @@ extension ChildFailure {
         case .cpuLimit:
             return ("CPU time limit", "used more than \(limits.cpuSeconds ?? 0) s of CPU time \(during): the candidate loops or is far too slow")
         case .outOfMemory:
-            let limit = limits.memory.map(formatBytes) ?? "the"
+            let limit = limits.memory(for: language == "python" ? .python : .swift).map(formatBytes) ?? "the"
             return ("out of memory", "an allocation went beyond the \(limit) memory limit \(during): check the sizes of the tensors the layer makes (an outer product over the batch?)")
         case .fileSizeLimit:
             return ("file size limit", "wrote a file beyond the \(formatBytes(limits.fileSize)) limit \(during): a layer has no files to write")
         case .crashed(let signal, let message):
             return ("crashed (signal \(signal))", "the candidate crashed: \(message)")
         case .exited(let status):
-            return ("exited with status \(status)", "the candidate's code ended the process (status \(status)) \(during): a layer must not call exit()")
+            return ("exited with status \(status)", "the candidate's code ended the process (status \(status)) \(during): a layer must not end its process (exit(), sys.exit(), os._exit())")
         case .malformed(let why):
             return ("unreadable reply", "the candidate's process sent something that is not a reply (\(why)) \(during): a layer must not write to the grader's channel")
         case .raised(let failure):
@@ -65,6 +65,7 @@ extension ChildFailure {
             case .raised, .load: return (language == "python" ? "raised" : "threw", failure.message)
             case .unusable: return ("unusable result", failure.message)
             case .badRequest: return ("could not grade", "the candidate's side refused the grader's request: \(failure.message)")
+            case .environment: return ("could not grade", failure.message)
             }
         case .couldNotStart(let why):
             return ("could not grade", why)

@@ -32,6 +32,7 @@ final class CandidateSession {
         deadline += ContinuousClock.now - started
         switch reply.message {
         case .ready(let r): ready = r
+        case .failed(let f) where f.kind == .environment: throw ChildFailure.couldNotStart(f.message)
         case .failed(let f): throw ChildFailure.raised(f)
         default: throw ChildFailure.malformed("expected ready, got \(reply.message.kindName)")
         }

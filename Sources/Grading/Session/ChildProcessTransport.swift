@@ -54,7 +54,7 @@ final class ChildProcessTransport: CandidateTransport {
     private func running() throws -> SandboxedProcess {
         if let process { return process }
         do {
-            let started = try SandboxedProcess.launch(command.sandboxCommand(limits: limits.sandbox), isolation: isolation ?? .none)
+            let started = try SandboxedProcess.launch(command.sandboxCommand(limits: limits), isolation: isolation ?? .none)
             process = started
             return started
         } catch {
@@ -72,6 +72,9 @@ final class ChildProcessTransport: CandidateTransport {
         case .signaled(SIGXFSZ): return .fileSizeLimit
         case .signaled(let signal):
             return looksOutOfMemory(stderr) ? .outOfMemory : .crashed(signal: signal, message: crashMessage(String(decoding: stderr, as: UTF8.self)))
+        case .exited(127) where String(decoding: stderr, as: UTF8.self).contains("error while loading shared libraries"):
+            // The loader's status: nothing of the candidate ran.
+            return .couldNotStart("the candidate's process could not start: \(crashMessage(String(decoding: stderr, as: UTF8.self)))")
         case .exited(let status):
             return looksOutOfMemory(stderr) ? .outOfMemory : .exited(status: status)
         }

@@ -120,7 +120,7 @@ final class SubmissionGrader {
                                        reason: String(format: "%@ is not UTF-8 text (byte 0x%02X at offset %d, line %d): save it as UTF-8",
                                                       escapedForTerminal(file.name), byte, offset, line)))
             }
-            let url = folder.appendingPathComponent(file.name)
+            let url = folder.appendingPathComponent("answer").appendingPathComponent(file.name)
             do {
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o755])

@@ -51,12 +51,23 @@ struct PythonRuntime: Sendable {
         return PythonRuntime(interpreter: interpreter, readOnlyPaths: paths.sorted(), version: "torch \(torch), Python \(info.python)")
     }
 
-    /// The command running `answer` (a file in a private copy of the submission).
+    /// The command running `answer`, a file of the submission's private copy in `folder`. The
+    /// child program is copied beside that copy (not where the answer's imports look), so the
+    /// sandbox shows neither the repository nor its path.
     func command(answer: URL, folder: URL) throws -> ChildCommand {
-        guard let script = PythonRuntime.childScript else { throw SubmissionError("the grader's Python child is missing from its resources") }
-        return ChildCommand(executable: interpreter, arguments: ["-I", "-B", script.path, answer.path],
+        guard let resource = PythonRuntime.childScript else { throw SubmissionError("the grader's Python child is missing from its resources") }
+        let script = folder.appendingPathComponent("child/layerkit_child.py").path
+        do {
+            try FileManager.default.createDirectory(atPath: (script as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o755])
+            try FileManager.default.copyItem(atPath: resource.path, toPath: script)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: script)
+        } catch {
+            throw SubmissionError("the grader could not copy its Python child: \(error)")
+        }
+        return ChildCommand(executable: interpreter, arguments: ["-I", "-B", script, answer.path],
                             environment: ChildCommand.environment(adding: ["PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"]),
-                            readOnlyPaths: readOnlyPaths + [script.path, folder.path])
+                            readOnlyPaths: readOnlyPaths + [folder.path], language: .python)
     }
 
     private static func searchPath(_ name: String) -> String? {
