@@ -96,6 +96,20 @@ struct GradingReasonTests {
         #expect(why.contains("scaled by 1/in = 0.25 (in = 4, in_features; 0.1667 at in = 6)"), "\(why)")
     }
 
+    @Test("A small epsilon is not called float32; an output made of float32 numbers is")
+    func epsilonIsNotFloat32() throws {
+        final class EpsilonCentered: Module {
+            override func forward(_ x: Tensor) -> Tensor { x - x.mean() + 1e-7 }
+        }
+        let why = try #require(reason(.centeredLayer("epsilon") { EpsilonCentered() }, .values))
+        #expect(why.contains("or a small term such as an epsilon") && !why.contains("it is computed in float32"), "\(why)")
+        final class Float32Centered: Module {
+            override func forward(_ x: Tensor) -> Tensor { (x.to(.float32) - x.to(.float32).mean()).to(x.dtype) }
+        }
+        let float32 = try #require(reason(.centeredLayer("float32") { Float32Centered() }, .values))
+        #expect(float32.contains("holds float32 numbers only: it is computed in float32 somewhere"), "\(float32)")
+    }
+
     // MARK: Element-wise functions
 
     @Test("An element-wise function of the expected output is named: tanh, sigmoid, abs, square", arguments: [

@@ -66,13 +66,15 @@ func float32Blindness(of module: RemoteModule, at x: Tensor) throws -> String? {
 enum PlainDifference: Equatable {
     /// Every entry is 0 and the reference is not all zeros.
     case allZeros
-    /// It agrees with the reference to this relative precision, below 1e-4: float32 arithmetic.
-    case float32(Double)
+    /// It agrees with the reference to this relative precision only, below 1e-4; `throughFloat32`
+    /// when every entry is a float32 number (the output went through float32 arithmetic).
+    case float32(Double, throughFloat32: Bool)
 }
 
 /// `got` compared with the reference `want` (same shape): all zeros, or agreement to float32
-/// precision only (between 1e-4 and the values' tolerance, 1e-9); nil otherwise — also when
-/// they agree, when `want` is all zeros or when `got` is not finite.
+/// precision only (between 1e-4 and the values' tolerance, 1e-9), and whether its entries are
+/// float32 numbers; nil otherwise — also when they agree, when `want` is all zeros or when
+/// `got` is not finite.
 func plainDifference(_ got: Tensor, _ want: Tensor) -> PlainDifference? {
     guard got.shape == want.shape else { return nil }
     let g = got.to(.float64).doubles(), w = want.to(.float64).doubles()
@@ -80,7 +82,10 @@ func plainDifference(_ got: Tensor, _ want: Tensor) -> PlainDifference? {
     guard wMax > 0, g.allSatisfy(\.isFinite) else { return nil }
     if gMax == 0 { return .allZeros }
     let relative = (zip(g, w).map { Swift.abs($0 - $1) }.max() ?? 0) / max(1, wMax)
-    return relative < 1e-4 && relative > valueTolerance ? .float32(relative) : nil
+    guard relative < 1e-4, relative > valueTolerance else { return nil }
+    // A float64 tensor computed in float32 and converted back holds float32 numbers only; a
+    // small term (an epsilon) agrees to the same precision but does not.
+    return .float32(relative, throughFloat32: g.allSatisfy { Double(Float($0)) == $0 })
 }
 
 /// The reason for a ``PlainDifference`` of `what` (e.g. "the output").
@@ -88,8 +93,10 @@ func describe(_ difference: PlainDifference, what: String) -> String {
     switch difference {
     case .allZeros:
         return "\(what) is all zeros: nothing of the input reaches it (a result overwritten with zeros, or a loop that never adds into it)"
-    case .float32(let relative):
-        return String(format: "%@ agrees with the reference to %.1e but not to 1e-9: it is computed in float32 somewhere — keep the input's dtype (a Tensor made without dtype: is float32; use dtype: x.dtype, no .to(.float32))", what, relative)
+    case .float32(let relative, throughFloat32: true):
+        return String(format: "%@ agrees with the reference to %.1e but not to 1e-9, and holds float32 numbers only: it is computed in float32 somewhere — keep the input's dtype (a Tensor made without dtype: is float32; use dtype: x.dtype, no .to(.float32))", what, relative)
+    case .float32(let relative, throughFloat32: false):
+        return String(format: "%@ agrees with the reference to %.1e but not to 1e-9: something small differs — float32 arithmetic somewhere (keep the input's dtype), or a small term such as an epsilon", what, relative)
     }
 }
 

@@ -50,7 +50,7 @@ struct GradientContext {
         if try nonDeterminism(of: module, on: x) != nil {
             return "\(what) differs; this follows from the values: two calls on the same input give different outputs (see `values`) — make forward deterministic; autograd then gives the right gradients"
         }
-        if case .float32? = plainDifference(got, want) { return describe(plainDifference(got, want)!, what: what) }
+        if let plain = plainDifference(got, want), case .float32 = plain { return describe(plain, what: what) }
         let own = try probing(module.session) { try gradientsMatchOwnOutput() }
         if !valuesAgree {
             if own == true { return "\(what) differs; \(Self.followsFromValues)" }
@@ -119,7 +119,8 @@ extension LayerSpec {
             return "two calls on the same input give different outputs (see `values`), so finite differences measure the randomness, not the layer: make forward deterministic (no Dropout, no fresh random numbers)"
         }
         if let blind = try float32Blindness(of: module, at: x) { return blind }
-        if let (_, ref) = try? reference(for: module, arguments), case .float32? = plainDifference(try module(x), withNoGrad { ref(x) }) {
+        if let (_, ref) = try? reference(for: module, arguments),
+           case .float32(_, throughFloat32: true)? = plainDifference(try module(x), withNoGrad { ref(x) }) {
             return "the output agrees with the reference only to float32 precision (see `values`): the layer computes in float32, where steps of 1e-6 are lost, so finite differences see noise — keep the input's dtype"
         }
         if !report.repeatBackwardPassed {

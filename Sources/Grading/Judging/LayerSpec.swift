@@ -220,8 +220,8 @@ extension LayerSpec {
                 throw Failed(figure: "no gradient for \(name)", reason: try context.missingGradientReason(name, parameter: parameter))
             case (_?, nil):
                 throw Failed(figure: "unexpected gradient for \(name)",
-                             reason: valuesAgree ? "\(name) gets a gradient the reference does not give it"
-                                : "\(name) gets a gradient the reference does not give it; this follows from the values: the output already differs from the reference (see `values`) — fix the forward first")
+                             reason: "\(name) gets a gradient the reference does not give it: the exercise's formula does not use it"
+                                + (valuesAgree ? "" : ", and the output already differs from the reference (see `values`)"))
             case let (g?, w?):
                 do {
                     worst = max(worst, try difference(g, w, what: "gradient of \(name)", hint: ""))
