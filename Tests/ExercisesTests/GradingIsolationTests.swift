@@ -75,7 +75,8 @@ struct GradingIsolationTests {
     func progressOnStderr() throws {
         let (status, stdout, stderr) = try runLayerKit(["grade", "--exercise", "centered-layer"])
         #expect(status == 0)
-        #expect(!stdout.contains("[1/") && stderr.contains("[1/2] centered-layer · CenteredLayer\n"))
+        let count = (referenceSolutions + knownWrongAnswers).filter { $0.exercise == .centeredLayer }.count
+        #expect(!stdout.contains("[1/") && stderr.contains("[1/\(count)] centered-layer · CenteredLayer\n"))
         #expect(!stderr.contains("\u{1B}["), "no terminal codes when stderr is a file")
     }
 }

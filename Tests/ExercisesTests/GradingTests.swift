@@ -51,6 +51,49 @@ struct GradingTests {
         "rows-mixed": (.values, "rows of a batch depend on other rows"),
         "dropout-left-in": (.values, "two calls on the same input give different outputs"),
         "weight-in-by-out": (.parameters, "the weight `weight` [4, 3] holds 12 numbers; W_ijk needs in·in·out = 4·4·3 = 48"),
+        // Reasons that are never wrong (issue 20): one known-wrong answer per reason class.
+        "symmetrised-twice": (.values, "the output is the reference scaled by 2, the same factor for every input and at every size tried"),
+        "standardised": (.values, "a multiple of the reference for each input, but not by a constant"),
+        "column-mean": (.values, "subtracts the mean over axis 0 — each column's mean, taken across the batch"),
+        "relu-added": (.values, "the output is relu(the expected output): its negative entries are set to 0"),
+        "relu-missing": (.values, "the output is x·W + b with no ReLU"),
+        "bias-after-relu": (.values, "the output is relu(x·W) + b: the bias is added after the ReLU"),
+        "dc-dropped": (.values, "every bin is shifted by one: the output holds X_1 … X_8, so the DC bin X_0 is dropped"),
+        "trailing-half": (.values, "the output holds X_8 … X_15, the trailing half of the full DFT"),
+        "mean-removed": (.values, "every bin but X_0 matches, and X_0 is 0: the input's mean is removed before the transform"),
+        "detached-mean": (.gradients, "differs although the output is right: the gradients are not those of your own output"),
+        "sorted-by-name": (.values, "with 12 blocks (with 3 blocks, 1 block, 2 blocks and 5 blocks it is right): the blocks ran in the order of their names sorted as text"),
+        "registered-twice": (.stateDictNames, "every block is registered twice: under its index by addModule (keys 0.weight …) and again under `order` (keys order.0.weight …)"),
+    ]
+
+    /// Reasons of the other criteria a known-wrong answer fails, which follow from its mistake:
+    /// a gradient, another size or a finite difference is never blamed on a backward the
+    /// learner did not write when the forward is already wrong.
+    static let consequentReasons: [String: [(criterion: CriterionID, says: String)]] = [
+        "orthonormal": [(.gradients, "differs; this follows from the values"), (.oddLengths, "this follows from the values: it already differs for n = 16"),
+                        (.imaginaryParts, "scaled by 1/√n = 0.25 (n = 16, the input's length; 0.2887 at n = 12)")],
+        "row-mean": [(.gradients, "this follows from the values")],
+        "column-mean": [(.gradients, "this follows from the values")],
+        "standardised": [(.gradients, "this follows from the values")],
+        "relu-missing": [(.gradients, "this follows from the values")],
+        "all-zeros": [(.gradients, "no gradient reached the input because the output does not change when it does; this follows from the values")],
+        "dropout-left-in": [(.gradcheck, "two calls on the same input give different outputs"), (.gradients, "this follows from the values")],
+        "float32-inside": [(.gradcheck, "only to float32 precision")],
+        "same-index": [(.gradients, "this follows from the values"), (.smallSizes, "this follows from the values")],
+        "symmetrised-twice": [(.gradients, "this follows from the values"), (.smallSizes, "this follows from the values")],
+        "dc-dropped": [(.gradients, "this follows from the values"), (.imaginaryParts, "the DC bin X_0 is dropped")],
+        "detached-weights": [(.gradcheck, "autograd gives 0 where the output does change")],
+        "detached-mean": [(.gradcheck, "autograd gives 0 where the output does change")],
+    ]
+
+    /// Words no reason of a known-wrong answer may contain: a size-named factor that was never
+    /// confirmed, a constant that is not one, an axis that is not the candidate's, a backward
+    /// the learner never wrote.
+    static let neverSays: [String: [String]] = [
+        "symmetrised-twice": ["√", "in/2"],
+        "standardised": ["a constant factor", "scaled by"],
+        "column-mean": ["per-row"],
+        "*": ["compare your backward", "check the gradient formula"],
     ]
 
     @Test("layerkit grade --json: references pass, each known-wrong answer is caught for its reason, exit 0")
@@ -71,7 +114,18 @@ struct GradingTests {
             let line = try #require(report.results.first { $0.id == expected.criterion })
             #expect(!line.passed, "\(report.candidate) should fail \(expected.criterion)")
             #expect(line.reason?.contains(expected.says) == true, "\(report.candidate): \(line.reason ?? "no reason")")
+            for (criterion, says) in Self.consequentReasons[report.candidate] ?? [] {
+                let other = try #require(report.results.first { $0.id == criterion })
+                #expect(!other.passed && other.reason?.contains(says) == true,
+                        "\(report.candidate), \(criterion): \(other.reason ?? "no reason")")
+            }
+            for words in (Self.neverSays[report.candidate] ?? []) + Self.neverSays["*"]! {
+                for result in report.results {
+                    #expect(result.reason?.contains(words) != true, "\(report.candidate), \(result.id) says \"\(words)\": \(result.reason ?? "")")
+                }
+            }
         }
+        #expect(Set(Self.consequentReasons.keys).isSubset(of: Set(Self.expectedReasons.keys)))
     }
 
     @Test("A table by default; bad options are refused with a message")

@@ -14,8 +14,11 @@ extension ExerciseDefinition {
             reference: { input in
                 let blocks = linearBlocks(input.parameters)
                 guard blocks.count == count else {
+                    let calls = input.candidate.makerCalls
                     throw Failed(figure: "\(blocks.count) distinct block(s)",
-                                 reason: "expected \(count) separate instances: call the factory closure once per instance")
+                                 reason: calls < count
+                                    ? "the network holds \(blocks.count) distinct instance(s) from \(calls) call(s) of the factory; n = \(count) needs \(count) (see `independent instances`)"
+                                    : "expected \(count) separate instances: call the factory closure once per instance")
                 }
                 return { x in blocks.reduce(x) { x, block in x.matmul(block.weight.T) + block.bias } }
             },
@@ -30,21 +33,25 @@ extension ExerciseDefinition {
             },
             extra: [
                 Criterion(.independentInstances) { session in
-                    let module = try session.build(arguments)
-                    let distinct = try module.namedParameters().count
-                    guard module.makerCalls == count else {
-                        throw Failed(figure: "factory called \(module.makerCalls)×, \(distinct) distinct parameters",
-                                     reason: module.makerCalls == 1 && distinct == 2
-                                        ? "the instances share parameters (the same object reused): call the factory once per instance"
-                                        : "the factory was called \(module.makerCalls) time(s); the network needs n = \(count) instances: call it exactly n times (check the loop's range)")
+                    // n = 3 first (its reasons are the ones asserted), then other n a learner may use.
+                    for n in [count, 1, 2, 5] {
+                        let module = try session.build(SpecArguments(count: n, maker: .freshLinear(4, 4)))
+                        let distinct = try module.namedParameters().count
+                        let figure = "n = \(n): factory called \(module.makerCalls)×, \(distinct) distinct parameters"
+                        guard module.makerCalls == n else {
+                            throw Failed(figure: figure,
+                                         reason: module.makerCalls == 1 && distinct == 2 && n > 1
+                                            ? "the instances share parameters (the same object reused): call the factory once per instance"
+                                            : "the factory was called \(module.makerCalls) time(s); the network needs n = \(n) instances: call it exactly n times (check the loop's range)")
+                        }
+                        guard distinct == 2 * n else {
+                            throw Failed(figure: figure, reason: "the instances share parameters (the same object reused): call the factory once per instance")
+                        }
                     }
-                    guard distinct == 2 * count else {
-                        throw Failed(figure: "factory called \(module.makerCalls)×, \(distinct) distinct parameters",
-                                     reason: "the instances share parameters (the same object reused): call the factory once per instance")
-                    }
-                    return "factory called \(count)×, \(distinct) distinct parameters, none shared"
+                    return "factory called n times, 2n distinct parameters, none shared, for n = \(count), 1, 2, 5"
                 },
-            ])
+            ],
+            sizeProbes: [.batch(5, 7)])
         return ExerciseDefinition(
             exercise: .factory,
             title: "n independent instances of a block, stacked into a larger network (Layers and Modules, ex. 3)",

@@ -34,7 +34,8 @@ extension ExerciseDefinition {
                     }
                     return "all \(grads.blockParameterNames.count) parameters of net1 and net2 have non-zero gradients"
                 },
-            ])
+            ],
+            sizeProbes: [.batch(5, 7)])
         return ExerciseDefinition(
             exercise: .parallel,
             title: "Parallel(net1, net2): both outputs concatenated on the feature axis (Layers and Modules, ex. 2)",

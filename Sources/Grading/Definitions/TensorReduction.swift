@@ -6,12 +6,12 @@ extension ExerciseDefinition {
     /// `[out, in, in]`, optional bias `[out]`.
     static var tensorReduction: ExerciseDefinition {
         let i = 4, k = 3
-        let spec = LayerSpec(
+        var spec = LayerSpec(
             makeArguments: { SpecArguments(sizes: [i, k]) },
             inputShape: [5, i],
             shapeCases: [exactShape([1, i], [1, k]), exactShape([5, i], [5, k]), exactShape([2, 3, i], [2, 3, k])],
-            reference: { try reductionReference($0, in: i, out: k) },
-            valuesHint: "y_k must be Σ_ij W_ijk x_i x_j, with two different indices i and j on x",
+            reference: { try reductionReference($0, in: $0.arguments.sizes[0], out: $0.arguments.sizes[1]) },
+            valuesHint: "y_k must be Σ_ij W_ijk x_i x_j",
             parameters: { parameters, _ in
                 let weight = try reductionWeight(parameters, in: i, out: k)
                 let total = parameters.map(\.1.count).reduce(0, +), bias = parameters.count > 1 ? k : 0
@@ -21,22 +21,35 @@ extension ExerciseDefinition {
                 }
                 return "`\(weight.name)` \(weight.tensor.shape) holds in·in·out = \(i * i * k) numbers; \(total) in all"
             },
-            extra: [
-                Criterion(.smallSizes) { session in
-                    var figures: [String] = []
-                    for (i, k) in [(1, 1), (1, 3), (3, 1)] {
-                        let arguments = SpecArguments(sizes: [i, k])
-                        let module = try session.build(arguments)
-                        let x = Tensor.randn([2, i], dtype: .float64)
-                        let ref = try reductionReference(
-                            ReferenceInput(received: try module.namedParameters(), arguments: arguments, candidate: module), in: i, out: k)
+            extra: [],
+            sizeProbes: [.batch(5, 7), .sizeArgument("in", meaning: "in_features", index: 0, i, 6),
+                         .sizeArgument("out", meaning: "out_features", index: 1, k, 5)],
+            namedMistake: { try sameIndexReduction($0) },
+            readings: { try reductionReadings($0, in: $0.arguments.sizes[0], out: $0.arguments.sizes[1]) })
+        let values = spec
+        spec.extra = [
+            Criterion(.smallSizes) { session in
+                var figures: [String] = []
+                for (i, k) in [(1, 1), (1, 3), (3, 1)] {
+                    let arguments = SpecArguments(sizes: [i, k])
+                    let module = try session.build(arguments)
+                    let x = Tensor.randn([2, i], dtype: .float64)
+                    let ref = try reductionReference(
+                        ReferenceInput(received: try module.namedParameters(), arguments: arguments, candidate: module), in: i, out: k)
+                    do {
                         _ = try difference(try module(x), withNoGrad { ref(x) }, what: "output for in = \(i), out = \(k)",
                                            hint: "the layer must work for any sizes, including 1")
-                        figures.append("(\(i), \(k)) ok")
+                    } catch let failed as Failed {
+                        // A layer already wrong at in = 4, out = 3 is wrong here for the same reason.
+                        guard try values.valuesFailure(session) != nil else { throw failed }
+                        throw Failed(figure: failed.figure,
+                                     reason: "the output for in = \(i), out = \(k) differs too; this follows from the values: it already differs at in = 4, out = 3 (see `values`)")
                     }
-                    return figures.joined(separator: ", ")
-                },
-            ])
+                    figures.append("(\(i), \(k)) ok")
+                }
+                return figures.joined(separator: ", ")
+            },
+        ]
         return ExerciseDefinition(
             exercise: .tensorReduction,
             title: "TensorReduction: y_k = Σ_ij W_ijk x_i x_j (Custom Layers, ex. 1)",
@@ -73,6 +86,12 @@ extension ExerciseDefinition {
                 Candidate.tensorReduction("weight-in-by-out", summary: "a weight [in, out] on x²: 12 numbers") { i, k in
                     InByOutReduction(i, k)
                 }.asKnownWrong(failing: .parameters),
+                Candidate.tensorReduction("symmetrised-twice", summary: "uses W_ijk + W_jik without the ½: twice the output") { i, k in
+                    SymmetrisedReduction(i, k)
+                }.asKnownWrong(failing: .values),
+                Candidate.tensorReduction("relu-added", summary: "applies a ReLU to y, as MyLinear does") { i, k in
+                    ReLUReduction(i, k)
+                }.asKnownWrong(failing: .values),
             ])
     }
 }
@@ -97,6 +116,13 @@ func reductionWeight(_ all: [(String, Tensor)], in i: Int, out k: Int) throws ->
 /// `y = Σ_ij W_ijk x_i x_j (+ b)` from the candidate's own weight, in whichever layout —
 /// `[in, in, out]` or `[out, in, in]` — reproduces its output (layouts are matched by value).
 func reductionReference(_ input: ReferenceInput, in i: Int, out k: Int) throws -> (Tensor) -> Tensor {
+    try closestLayout(of: input.candidate, among: try reductionReadings(input, in: i, out: k), probe: [3, i])
+}
+
+/// `y = Σ_ij W_ijk x_i x_j (+ b)` with the candidate's weight read as `[in, in, out]`, then as
+/// `[out, in, in]`. The weight is read when called, so that a gradient requested on it after
+/// this reaches it.
+func reductionReadings(_ input: ReferenceInput, in i: Int, out k: Int) throws -> [(Tensor) -> Tensor] {
     let weight = try reductionWeight(input.parameters, in: i, out: k).tensor
     let bias = input.tensors.first { $0 !== weight && $0.count == k }
     func reference(_ w: @escaping () -> Tensor) -> (Tensor) -> Tensor {
@@ -105,11 +131,29 @@ func reductionReference(_ input: ReferenceInput, in i: Int, out k: Int) throws -
             return bias.map { y + $0 } ?? y
         }
     }
-    let layouts = [
+    return [
         reference { weight.reshape([i, i, k]) },
         reference { weight.reshape([k, i, i]).permute([1, 2, 0]) },
     ]
-    return try closestLayout(of: input.candidate, among: layouts, probe: [3, i])
+}
+
+/// Names a reduction that puts one index on x where there are two: `Σ_ij W_ijk x_i x_i =
+/// Σ_i (Σ_j W_ijk) x_i²` (or the same with j), checked exactly in both weight layouts, with
+/// the candidate's bias if it has one.
+func sameIndexReduction(_ trial: Trial) throws -> String? {
+    let i = trial.arguments.sizes[0], k = trial.arguments.sizes[1]
+    let weight = try reductionWeight(trial.input.parameters, in: i, out: k).tensor
+    let bias = trial.input.tensors.first { $0 !== weight && $0.count == k }
+    let got = trial.got.to(.float64).doubles(), squares = trial.x * trial.x
+    for w in [weight.reshape([i, i, k]), weight.reshape([k, i, i]).permute([1, 2, 0])] {
+        for summed in [1, 0] {
+            let y = withNoGrad { squares.matmul(w.sum(axis: summed)) }
+            if sameEntries(got, (bias.map { y + $0 } ?? y).doubles()) {
+                return "y_k is Σ_ij W_ijk x_\(summed == 1 ? "i x_i" : "j x_j"): one index on x where the formula has two different indices, i and j — y_k = Σ_ij W_ijk x_i x_j"
+            }
+        }
+    }
+    return nil
 }
 
 /// `y_k = Σ_ij W_ijk x_i x_j` for weight `[in, in, out]`, as one GEMM on the outer products.
@@ -180,6 +224,17 @@ final class RowMixingReduction: ReductionWeight {
 final class DropoutReduction: ReductionWeight {
     let dropout = Dropout(p: 0.5)
     override func forward(_ x: Tensor) -> Tensor { dropout(outerReduction(x, weight)) }
+}
+
+/// Tensor reduction that "symmetrises" W, since only its symmetric part matters for x_i x_j,
+/// but forgets the ½: `Σ_ij (W_ijk + W_jik) x_i x_j`, twice the output at every size.
+final class SymmetrisedReduction: ReductionWeight {
+    override func forward(_ x: Tensor) -> Tensor { outerReduction(x, weight + weight.permute([1, 0, 2])) }
+}
+
+/// Tensor reduction with a ReLU on the result, as MyLinear has: `relu(Σ_ij W_ijk x_i x_j)`.
+final class ReLUReduction: ReductionWeight {
+    override func forward(_ x: Tensor) -> Tensor { outerReduction(x, weight).relu() }
 }
 
 /// Tensor reduction with a weight `[in, out]` (a linear layer on x²): 12 numbers, not 48.

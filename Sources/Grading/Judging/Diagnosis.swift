@@ -5,7 +5,9 @@ import LayerKit
 // asks what the difference *is*, from the maths of the comparison alone (no list of answers):
 // does the layer give the same output twice, does a row of the output depend on other rows of
 // the input, is the output all zero, does it agree only to float32 precision, or is it a
-// constant multiple of the reference — possibly after conjugating or swapping (re, im) pairs.
+// multiple of the reference — possibly after conjugating or swapping (re, im) pairs, and by a
+// factor named only as far as more measurements confirm it (FactorNaming.swift). The order
+// and the exercise-specific names are in ValuesDiagnosis.swift.
 
 /// Why two calls on the same input differ, or nil when they agree exactly.
 func nonDeterminism(of module: RemoteModule, on x: Tensor) throws -> Failed? {
@@ -60,59 +62,85 @@ func float32Blindness(of module: RemoteModule, at x: Tensor) throws -> String? {
     return "the output does not change at all when the input moves by 1e-9: the layer computes in float32, where such steps are lost, so finite differences (and learning with small steps) see nothing — keep the input's dtype"
 }
 
-/// A plain description of a wrong output `got` compared with the reference `want`, when the
-/// difference is recognisable; `n` is the length of the input's last axis (for naming 1/n,
-/// 1/√n), `what` names the compared tensor. Nil when nothing is recognised.
-func describeDifference(_ got: Tensor, _ want: Tensor, n: Int, what: String = "the output") -> String? {
+/// What a wrong output is, when no further measurement is needed to say it.
+enum PlainDifference: Equatable {
+    /// Every entry is 0 and the reference is not all zeros.
+    case allZeros
+    /// It agrees with the reference to this relative precision only, below 1e-4; `throughFloat32`
+    /// when every entry is a float32 number (the output went through float32 arithmetic).
+    case float32(Double, throughFloat32: Bool)
+}
+
+/// `got` compared with the reference `want` (same shape): all zeros, or agreement to float32
+/// precision only (between 1e-4 and the values' tolerance, 1e-9), and whether its entries are
+/// float32 numbers; nil otherwise — also when they agree, when `want` is all zeros or when
+/// `got` is not finite.
+func plainDifference(_ got: Tensor, _ want: Tensor) -> PlainDifference? {
     guard got.shape == want.shape else { return nil }
     let g = got.to(.float64).doubles(), w = want.to(.float64).doubles()
     let wMax = w.map(Swift.abs).max() ?? 0, gMax = g.map(Swift.abs).max() ?? 0
     guard wMax > 0, g.allSatisfy(\.isFinite) else { return nil }
-    if gMax == 0 {
-        return "\(what) is all zeros: nothing of the input reaches it (a result overwritten with zeros, or a loop that never adds into it)"
-    }
+    if gMax == 0 { return .allZeros }
     let relative = (zip(g, w).map { Swift.abs($0 - $1) }.max() ?? 0) / max(1, wMax)
-    if relative < 1e-4 {
-        return String(format: "%@ agrees with the reference to %.1e but not to 1e-9: it is computed in float32 somewhere — keep the input's dtype (a Tensor made without dtype: is float32; use dtype: x.dtype, no .to(.float32))", what, relative)
+    guard relative < 1e-4, relative > valueTolerance else { return nil }
+    // A float64 tensor computed in float32 and converted back holds float32 numbers only; a
+    // small term (an epsilon) agrees to the same precision but does not.
+    return .float32(relative, throughFloat32: g.allSatisfy { Double(Float($0)) == $0 })
+}
+
+/// The reason for a ``PlainDifference`` of `what` (e.g. "the output").
+func describe(_ difference: PlainDifference, what: String) -> String {
+    switch difference {
+    case .allZeros:
+        return "\(what) is all zeros: nothing of the input reaches it (a result overwritten with zeros, or a loop that never adds into it)"
+    case .float32(let relative, throughFloat32: true):
+        return String(format: "%@ agrees with the reference to %.1e but not to 1e-9, and holds float32 numbers only: it is computed in float32 somewhere — keep the input's dtype (a Tensor made without dtype: is float32; use dtype: x.dtype, no .to(.float32))", what, relative)
+    case .float32(let relative, throughFloat32: false):
+        return String(format: "%@ agrees with the reference to %.1e but not to 1e-9: something small differs — float32 arithmetic somewhere (keep the input's dtype), or a small term such as an epsilon", what, relative)
     }
-    // Constant multiples of the reference, after each transformation of (re, im) pairs.
-    var transforms: [(String, [Double])] = [("", w)]
-    if want.shape.last == 2 {
-        let pairs = stride(from: 0, to: w.count, by: 2)
-        transforms.append(("conjugate", pairs.flatMap { [w[$0], -w[$0 + 1]] }))
-        transforms.append(("swapped", pairs.flatMap { [w[$0 + 1], w[$0]] }))
-        transforms.append(("swapped conjugate", pairs.flatMap { [-w[$0 + 1], w[$0]] }))
-    }
-    for (name, t) in transforms {
-        let tt = zip(t, t).map(*).reduce(0, +), gt = zip(g, t).map(*).reduce(0, +)
-        guard tt > 0 else { continue }
-        let c = gt / tt
-        let residual = zip(g, t).map { Swift.abs($0 - c * $1) }.max() ?? 0
-        guard residual <= 1e-6 * max(gMax, 1e-300), Swift.abs(c) > 1e-12 else { continue }
-        let scale = Swift.abs(c - 1) < 1e-6 ? nil : describeScale(c, n: n)
-        switch (name, scale) {
-        case ("", nil): return nil
-        case ("", let s?): return "\(what) is the reference \(s): remove that constant factor (a normalisation the exercise does not ask for, or a mean where a sum belongs)"
-        case ("conjugate", _):
-            return "\(what) is the complex conjugate of the reference\(scale.map { ", \($0)," } ?? ""): the imaginary parts have the wrong sign — the transform uses e^{−2πi·kt/n}, with a minus sign in the exponent"
-        case ("swapped", _):
-            return "(re, im) are in the wrong order\(scale.map { " (and \(what) is \($0))" } ?? ""): the last axis must hold (real, imaginary), real first"
-        default:
-            return "(re, im) are swapped and conjugated\(scale.map { " (and \($0))" } ?? ""): the last axis must hold (real, imaginary) with e^{−2πi·kt/n}"
+}
+
+/// A rearrangement of the (re, im) pairs in a last axis of 2, under which a wrong spectrum
+/// may be a multiple of the reference.
+enum PairTransform: CaseIterable {
+    case none, conjugate, swapped, swappedConjugate
+
+    /// `values` (pairs along the last axis) rearranged.
+    func apply(_ values: [Double]) -> [Double] {
+        let pairs = stride(from: 0, to: values.count - 1, by: 2)
+        switch self {
+        case .none: return values
+        case .conjugate: return pairs.flatMap { [values[$0], -values[$0 + 1]] }
+        case .swapped: return pairs.flatMap { [values[$0 + 1], values[$0]] }
+        case .swappedConjugate: return pairs.flatMap { [-values[$0 + 1], values[$0]] }
         }
+    }
+}
+
+/// The first rearrangement T (none first; the pair ones only for a last axis of 2) and the
+/// factor c with `got = c·T(want)`; nil when there is none.
+func multipleOfReference(_ got: Tensor, _ want: Tensor) -> (PairTransform, Double)? {
+    guard got.shape == want.shape else { return nil }
+    let g = got.to(.float64).doubles(), w = want.to(.float64).doubles()
+    let transforms: [PairTransform] = want.shape.last == 2 ? PairTransform.allCases : [.none]
+    for transform in transforms {
+        if let c = multipleFactor(g, of: transform.apply(w)) { return (transform, c) }
     }
     return nil
 }
 
-/// `c` as a multiple people recognise: `scaled by 1/√n (n = 16)`, or the number.
-func describeScale(_ c: Double, n: Int) -> String {
-    let m = Double(n)
-    let named: [(String, Double)] = [("1/n", 1 / m), ("1/√n", 1 / m.squareRoot()), ("n", m), ("√n", m.squareRoot()),
-                                     ("1/n²", 1 / (m * m)), ("n²", m * m), ("−1", -1), ("2", 2), ("1/2", 0.5)]
-    for (label, value) in named where n > 1 || label.hasPrefix("−") || label == "2" || label == "1/2" {
-        if Swift.abs(c - value) <= 1e-6 * Swift.abs(value) {
-            return label.contains("n") ? String(format: "scaled by %@ = %.4g (n = %d)", label, value, n) : "scaled by \(label)"
-        }
+/// The reason for `what` being `T(reference)` scaled: `scale` is the factor's description
+/// (for T = none, ``describeFactor(_:what:)``'s whole sentence), `factor` the number.
+func describeMultiple(_ transform: PairTransform, factor: Double, scale: String, what: String) -> String {
+    let times = sameFactor(factor, 1) ? ":" : ", times \(formatFactor(factor)):"
+    switch transform {
+    case .none:
+        return scale
+    case .conjugate:
+        return "\(what) is the complex conjugate of the reference\(times) the imaginary parts have the wrong sign — the transform uses e^{−2πi·kt/n}, with a minus sign in the exponent"
+    case .swapped:
+        return "(re, im) are in the wrong order\(sameFactor(factor, 1) ? "" : " (and \(what) is \(formatFactor(factor)) × the reference)"): the last axis must hold (real, imaginary), real first"
+    case .swappedConjugate:
+        return "(re, im) are swapped and conjugated\(sameFactor(factor, 1) ? "" : " (and \(what) is \(formatFactor(factor)) × the reference)"): the last axis must hold (real, imaginary) with e^{−2πi·kt/n}"
     }
-    return String(format: "scaled by a constant factor %.4g", c)
 }

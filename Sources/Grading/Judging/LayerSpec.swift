@@ -28,17 +28,56 @@ struct LayerSpec {
     let shapeCases: [ShapeCase]
     /// The reference computed from the candidate's own parameters (so values and gradients
     /// are compared, not initialisations). Throws ``Failed`` when the parameters cannot be
-    /// matched to the exercise's.
+    /// matched to the exercise's. It reads the sizes from the input's arguments, so that the
+    /// diagnoses can rebuild the candidate at other sizes.
     let reference: (ReferenceInput) throws -> (Tensor) -> Tensor
-    /// Hint appended when values differ.
+    /// Hint appended when values differ and no diagnosis names the mistake: what is expected,
+    /// never a guess at what went wrong.
     let valuesHint: String
     /// The parameter check (count, shapes), returning its figure.
     let parameters: (_ parameters: [(String, Tensor)], _ arguments: SpecArguments) throws -> String
-    /// Criteria of this exercise only.
-    let extra: [Criterion]
+    /// Criteria of this exercise only (a `var`, so that they can be added once the rest of
+    /// the spec exists and use its values diagnosis).
+    var extra: [Criterion]
     /// Whether each row of a batch must be computed from its own input row (false for
     /// `CenteredLayer`, whose mean is over everything).
     var rowsIndependent = true
+    /// The sizes a factor between output and reference may depend on, each with a second
+    /// value to measure it at (``describeFactor(_:what:)``).
+    var sizeProbes: [SizeProbe] = []
+    /// The exercise's own ways to name a wrong output exactly (an axis of a mean, a missing
+    /// activation, shifted bins …), tried after the generic ones; nil when none fits.
+    var namedMistake: ((Trial) throws -> String?)?
+    /// More arguments the values must hold for, beyond ``makeArguments`` (e.g. other numbers
+    /// of blocks), each with its label and input shape.
+    var moreValueCases: [ValueCase] = []
+    /// How a reason names ``makeArguments`` beside ``moreValueCases`` (e.g. "3 blocks").
+    var valuesLabel = ""
+    /// Every reading of the candidate's parameters the reference may take (its weight in each
+    /// layout), when there are several; ``reference`` is the one closest to the candidate's
+    /// output. A wrong output can be closest to the wrong reading, so the diagnoses try them all.
+    var readings: ((ReferenceInput) throws -> [(Tensor) -> Tensor])?
+}
+
+/// Other arguments the values criterion checks, beyond the spec's own.
+struct ValueCase {
+    /// How the report names them, e.g. "12 blocks".
+    let label: String
+    let arguments: () -> SpecArguments
+    let inputShape: [Int]
+}
+
+/// One comparison of a candidate instance with its reference: what the diagnoses look at.
+struct Trial {
+    let module: RemoteModule
+    let arguments: SpecArguments
+    let input: ReferenceInput
+    let reference: (Tensor) -> Tensor
+    /// The reference first, then every reading of the spec's ``LayerSpec/readings``.
+    let readings: [(Tensor) -> Tensor]
+    let x: Tensor
+    let got: Tensor
+    let want: Tensor
 }
 
 extension LayerSpec {
@@ -83,32 +122,64 @@ extension LayerSpec {
         return seen.joined(separator: " ")
     }
 
-    func checkValues(_ session: CandidateSession) throws -> String {
-        let (module, arguments) = try build(session)
-        let (_, ref) = try reference(for: module, arguments)
-        let x = Tensor.randn(inputShape, dtype: .float64)
+    /// A fresh instance built from `arguments`, its reference, and both outputs for a random
+    /// input of `shape`.
+    func trial(_ session: CandidateSession, arguments: SpecArguments, inputShape shape: [Int]) throws -> Trial {
+        let module = try session.build(arguments)
+        let (input, ref) = try reference(for: module, arguments)
+        let x = Tensor.randn(shape, dtype: .float64)
         let got = try module(x), want = withNoGrad { ref(x) }
+        return Trial(module: module, arguments: arguments, input: input, reference: ref,
+                     readings: [ref] + (try readings?(input) ?? []), x: x, got: got, want: want)
+    }
+
+    func checkValues(_ session: CandidateSession) throws -> String {
+        let base = try trial(session, arguments: makeArguments(), inputShape: inputShape)
+        let figure: String
         do {
-            return try compare(got, want, what: "output", hint: valuesHint)
+            figure = try compare(base.got, base.want, what: "output", hint: valuesHint)
         } catch let failed as Failed {
-            // Name the mistake when the maths recognises it; otherwise the exercise's hint.
-            if let named = try nonDeterminism(of: module, on: x) { throw named }
-            if rowsIndependent, let named = try rowMixing(of: module, on: x) { throw named }
-            if let named = describeDifference(got, want, n: x.shape.last ?? 1) { throw Failed(figure: failed.figure, reason: named) }
-            throw failed
+            throw try diagnose(base, failed, session: session)
+        }
+        // What the exercise promises for other arguments (e.g. any number of blocks).
+        var right = valuesLabel.isEmpty ? [] : [valuesLabel]
+        for valueCase in moreValueCases {
+            let other = try trial(session, arguments: valueCase.arguments(), inputShape: valueCase.inputShape)
+            let what = "the output with \(valueCase.label)"
+            do {
+                _ = try difference(other.got, other.want, what: what, hint: valuesHint)
+            } catch let failed as Failed {
+                let named = try diagnose(other, failed, session: session, what: what)
+                let rightSoFar = right.isEmpty ? "" : " (with \(listed(right)) it is right)"
+                throw Failed(figure: "\(valueCase.label): \(named.figure)",
+                             reason: "with \(valueCase.label)\(rightSoFar): \(named.reason)")
+            }
+            right.append(valueCase.label)
+        }
+        let others = moreValueCases.map(\.label)
+        return others.isEmpty ? figure : figure + "; also right with " + listed(others)
+    }
+
+    /// The values criterion's failure with its diagnosis, or nil when the values agree: for
+    /// criteria whose failure may follow from the values (gradients, other sizes).
+    func valuesFailure(_ session: CandidateSession) throws -> Failed? {
+        let base = try trial(session, arguments: makeArguments(), inputShape: inputShape)
+        do {
+            _ = try difference(base.got, base.want, what: "output", hint: valuesHint)
+            return nil
+        } catch let failed as Failed {
+            return try diagnose(base, failed, session: session)
         }
     }
 
     func checkGradCheck(_ session: CandidateSession) throws -> String {
-        let (module, _) = try build(session)
+        let (module, arguments) = try build(session)
         let x = Tensor.randn(inputShape, dtype: .float64)
         let (report, parameterCount) = try remoteGradCheck(module, at: x)
         let figure = String(format: "worst |analytic − numeric| %.1e over input + %d parameter(s)", report.maxAbsError,
                             parameterCount)
         guard report.passed else {
-            if let blind = try float32Blindness(of: module, at: x) { throw Failed(figure: figure, reason: blind) }
-            let worst = report.worst.map { ", worst at \($0)" } ?? ""
-            throw Failed(figure: figure, reason: "backward disagrees with finite differences\(worst): check the gradient formula, and that no weight is read through .detach()/.data")
+            throw Failed(figure: figure, reason: try gradCheckReason(report, module: module, arguments: arguments, at: x))
         }
         return figure
     }
@@ -117,10 +188,11 @@ extension LayerSpec {
         let (module, arguments) = try build(session)
         let (input, ref) = try reference(for: module, arguments)
         let x = Tensor.randn(inputShape, dtype: .float64)
-        let outputShape = try module(x).shape
-        let seed = Tensor.randn(outputShape, dtype: .float64)
+        let output = try module(x)
+        let seed = Tensor.randn(output.shape, dtype: .float64)
         // The candidate's gradients, from its own backward.
-        let remote = try module.gradients(at: x, seeds: [seed]).items[0]
+        let remote = try module.gradients(at: x, seeds: [seed])
+        let item = remote.items[0]
         // The reference's, by autograd in the grader.
         let leaf = Tensor(x.doubles(), shape: x.shape, dtype: .float64, requiresGrad: true)
         for t in input.tensors {
@@ -129,27 +201,32 @@ extension LayerSpec {
         }
         let y = withGrad { ref(leaf) }
         guard y.shape == seed.shape else {
-            throw Failed(figure: "output \(outputShape), reference \(y.shape)", reason: "the output's shape differs from the reference's")
+            throw Failed(figure: "output \(output.shape), reference \(y.shape)", reason: "the output's shape differs from the reference's")
         }
         if y.requiresGrad { y.backward(seed) }
-        let got = [remote.input] + remote.parameters, want = [leaf.grad] + input.tensors.map(\.grad)
+        let byName = Dictionary(zip(remote.parameterNames, item.parameters), uniquingKeysWith: { first, _ in first })
+        let got = [item.input] + input.parameters.map { byName[$0.0] ?? nil }, want = [leaf.grad] + input.tensors.map(\.grad)
+        // Whether the forward already differs: then a gradient that differs is its consequence.
+        let valuesAgree = (try? difference(output, y.detach(), what: "output", hint: "")) != nil
+        let context = GradientContext(module: module, x: x, seed: seed, item: item, parameterNames: remote.parameterNames,
+                                      valuesAgree: valuesAgree)
         var worst = 0.0
         for (i, (g, w)) in zip(got, want).enumerated() {
             let name = i == 0 ? "the input" : "parameter `\(input.parameters[i - 1].0)`"
+            let parameter = i == 0 ? nil : input.parameters[i - 1].0
             switch (g, w) {
             case (nil, nil): continue
             case (nil, _?):
-                throw Failed(figure: "no gradient for \(name)",
-                             reason: "no gradient reached \(name): reading it through .detach() (PyTorch's .data) cuts it out of the graph")
+                throw Failed(figure: "no gradient for \(name)", reason: try context.missingGradientReason(name, parameter: parameter))
             case (_?, nil):
-                throw Failed(figure: "unexpected gradient for \(name)", reason: "\(name) gets a gradient the reference does not give it")
+                throw Failed(figure: "unexpected gradient for \(name)",
+                             reason: "\(name) gets a gradient the reference does not give it: the exercise's formula does not use it"
+                                + (valuesAgree ? "" : ", and the output already differs from the reference (see `values`)"))
             case let (g?, w?):
                 do {
-                    worst = max(worst, try difference(g, w, what: "gradient of \(name)",
-                                                      hint: "compare your backward with the derivative of the exercise's formula"))
+                    worst = max(worst, try difference(g, w, what: "gradient of \(name)", hint: ""))
                 } catch let failed as Failed {
-                    guard let named = describeDifference(g, w, n: x.shape.last ?? 1, what: "the gradient of \(name)") else { throw failed }
-                    throw Failed(figure: failed.figure, reason: named)
+                    throw Failed(figure: failed.figure, reason: try context.differentGradientReason(g, w, name: name))
                 }
             }
         }
@@ -177,4 +254,9 @@ extension LayerSpec {
                            tolerance: 0, against: "the output before saving")
         return "\(state.count) tensor(s) saved and loaded; outputs identical"
     }
+}
+
+/// `items` as a sentence lists them: "a", "a and b", "a, b and c".
+func listed(_ items: [String]) -> String {
+    items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
 }
