@@ -36,7 +36,7 @@ struct GradingTests {
         "wrong-axis": (.outputShape, "transform the last axis"),
         "same-index": (.values, "two different indices"),
         "plain-property-weight": (.parameters, "Parameter property"),
-        "crashes-on-batch-1": (.outputShape, "crashed: LayerKit.matmul"),
+        "crashes-on-batch-1": (.outputShape, "on input [1, 4] — "),
         "unregistered-children": (.parameters, "cannot see the blocks"),
         "same-instance": (.independentInstances, "share parameters"),
         "detached-branch": (.bothBranchesGetGradients, "no gradient reached net2"),

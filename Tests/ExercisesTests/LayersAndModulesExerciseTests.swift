@@ -9,6 +9,10 @@ struct ListSequentialTests {
         let net = ArraySequential(Linear(4, 3), ReLU(), Linear(3, 2))
         #expect(net.namedParameters().map { $0.0 } == ["blocks.0.weight", "blocks.0.bias", "blocks.2.weight", "blocks.2.bias"])
         #expect(net.parameterCount == 4 * 3 + 3 + 3 * 2 + 2)
+        // Paths through an array's elements (a name holding a dot) resolve, as get_parameter's do.
+        #expect(net.parameter(named: "blocks.2.bias") === net.parameters()[3])
+        #expect(net.submodule(named: "blocks.0") === net.blocks[0] && net.submodule(named: "blocks.2") === net.blocks[2])
+        #expect(net.parameter(named: "blocks.1.weight") == nil && net.parameter(named: "blocks.0") == nil)
         // Not PyTorch's "0.weight": a state dict from nn.Sequential will not load without renaming.
         #expect(throws: (any Error).self) { try net.loadStateDict(Sequential(Linear(4, 3), ReLU(), Linear(3, 2)).stateDict()) }
     }

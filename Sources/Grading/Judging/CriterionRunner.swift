@@ -35,7 +35,7 @@ func judge(_ exercise: Exercise, in session: CandidateSession, seed: UInt64, lim
                 return CriterionResult(criterion.id, passed: false, figure: "could not grade", reason: "the grader failed: \(error)")
             }
         }
-        results.append(result)
+        results.append(session.ready?.language == "python" ? result.inPyTorchWords : result)
     }
     return results
 }
@@ -69,6 +69,9 @@ extension ChildFailure {
             }
         case .couldNotStart(let why):
             return ("could not grade", why)
+        case .onInput(let shape, let failure):
+            let (figure, reason) = failure.described(during: criterion, limits: limits, language: language)
+            return (figure, "on input \(shape) — \(reason)")
         }
     }
 
@@ -78,6 +81,7 @@ extension ChildFailure {
         case .timedOut: return "the candidate timed out earlier"
         case .cpuLimit: return "the candidate ran out of CPU time earlier"
         case .couldNotStart(let why): return why
+        case .onInput(_, let failure): return failure.restReason
         default: return "not run"
         }
     }

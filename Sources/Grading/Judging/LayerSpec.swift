@@ -112,7 +112,11 @@ extension LayerSpec {
         let (module, _) = try build(session)
         var seen: [String] = []
         for c in shapeCases {
-            let out = try module(Tensor.randn(c.input, dtype: .float64)).shape
+            // One input at a time, so that a crash names the input it happened on.
+            let out: [Int]
+            do { out = try module(Tensor.randn(c.input, dtype: .float64)).shape } catch let failure as ChildFailure {
+                throw ChildFailure.onInput(c.input, failure)
+            }
             seen.append("\(c.input)→\(out)")
             if let problem = c.judge(out) {
                 throw Failed(figure: seen.joined(separator: " "),

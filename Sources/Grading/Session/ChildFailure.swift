@@ -21,12 +21,15 @@ enum ChildFailure: Error, Equatable {
     case raised(Failure)
     /// The child could not be started.
     case couldNotStart(String)
+    /// One of the above, while the candidate computed its output for an input of this shape.
+    indirect case onInput([Int], ChildFailure)
 
     /// Whether the child is gone or in an unknown state, so that the next criterion needs a
     /// fresh one.
     var needsRestart: Bool {
         switch self {
         case .raised: return false
+        case .onInput(_, let failure): return failure.needsRestart
         default: return true
         }
     }
@@ -35,6 +38,7 @@ enum ChildFailure: Error, Equatable {
     var endsGrading: Bool {
         switch self {
         case .timedOut, .cpuLimit, .couldNotStart: return true
+        case .onInput(_, let failure): return failure.endsGrading
         default: return false
         }
     }

@@ -331,29 +331,40 @@ open class Module: CustomStringConvertible {
     /// The descendant at a dotted path (`"0.net.2"`), or nil (PyTorch's `get_submodule`).
     /// The empty path is this module.
     public final func submodule(named path: String) -> Module? {
-        if path.isEmpty { return self }
         var module: Module = self
-        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
-            guard let next = module.ownMembers().modules.first(where: { $0.name == part })?.value else { return nil }
+        var rest = Substring(path)
+        while !rest.isEmpty {
+            guard let (name, next) = module.child(prefixing: rest) else { return nil }
             module = next
+            rest = rest.dropFirst(name.count).drop { $0 == "." }
         }
         return module
     }
 
-    /// The parameter at a dotted path (`"0.net.2.bias"`), or nil (PyTorch's `get_parameter`).
+    /// The parameter at a dotted path (`"0.net.2.bias"`, `"blocks.0.weight"`), or nil
+    /// (PyTorch's `get_parameter`).
     ///
     ///     let b = rgnet.parameter(named: "0.block 1.0.bias")
     public final func parameter(named path: String) -> Parameter? {
-        let (modulePath, name) = Module.splitLast(path)
-        return submodule(named: modulePath)?.ownMembers().parameters.first(where: { $0.name == name })?.value
+        var module: Module = self
+        var rest = Substring(path)
+        while true {
+            let members = module.ownMembers()
+            if let parameter = members.parameters.first(where: { $0.name[...] == rest })?.value { return parameter }
+            guard let (name, next) = module.child(prefixing: rest) else { return nil }
+            module = next
+            rest = rest.dropFirst(name.count).drop { $0 == "." }
+        }
+    }
+
+    /// The child whose name begins `path` (followed by a dot or the end), the longest such: a
+    /// child's own name may hold dots (an array property's elements are `blocks.0`, `blocks.1`).
+    private func child(prefixing path: Substring) -> (String, Module)? {
+        ownMembers().modules.filter { path == $0.name[...] || path.hasPrefix($0.name + ".") }
+            .max { $0.name.count < $1.name.count }.map { ($0.name, $0.value) }
     }
 
     static func join(_ prefix: String, _ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
-
-    static func splitLast(_ path: String) -> (String, String) {
-        guard let dot = path.lastIndex(of: ".") else { return ("", path) }
-        return (String(path[..<dot]), String(path[path.index(after: dot)...]))
-    }
 
     // MARK: Whole-tree operations
 
