@@ -35,7 +35,7 @@ struct GradingTests {
         "all-coefficients": (.outputShape, "all n coefficients"),
         "wrong-axis": (.outputShape, "transform the last axis"),
         "same-index": (.values, "two different indices"),
-        "plain-property-weight": (.parameters, "Parameter property"),
+        "plain-property-weight": (.parameters, "no Parameter found: keep W (in·in·out = 48 numbers) in a Parameter property"),
         "crashes-on-batch-1": (.outputShape, "on input [1, 4] — "),
         "unregistered-children": (.parameters, "cannot see the blocks"),
         "same-instance": (.independentInstances, "share parameters"),

@@ -19,6 +19,7 @@ enum PyTorchWording {
         ("store net1 and net2 in Module properties", "assign net1 and net2 to attributes (self.net1 = net1)"),
         ("(a Tensor made without dtype: is float32; use dtype: x.dtype, no .to(.float32))",
          "(torch.tensor(...) and torch.randn(...) without dtype= are float32; use dtype=x.dtype, no .float())"),
+        ("no Parameter found", "no nn.Parameter found"),
         ("stateDict()", "state_dict()"),
         ("parameters(), stateDict() and optimisers", "parameters(), state_dict() and optimisers"),
     ]
