@@ -79,11 +79,18 @@ struct GradingAttackTests {
                                                        withDestinationPath: folder.appendingPathComponent("00-right-before.swift").path)
             try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("passwd.swift").path,
                                                        withDestinationPath: "/etc/passwd")
-            let before = try fingerprint(root)
+            // Beyond the size cap: 2 MiB of comments.
+            try Data(("// " + String(repeating: "x", count: 1 << 21) + "\n" + right).utf8)
+                .write(to: folder.appendingPathComponent("huge.swift"))
+            let outputs = root.appendingPathComponent("outputs")
+            try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+            let before = try fingerprint(folder)
             let canary = "canary-\(UUID().uuidString)"
 
+            let csv = outputs.appendingPathComponent("summary.csv"), gradescope = outputs.appendingPathComponent("results.json")
             let (status, stdout, stderr) = try runGrader(["grade", "--exercise", exercise, folder.path, "--json", "--isolation", isolation.rawValue,
-                                                          "--timeout", "20"], canary: canary)
+                                                          "--timeout", "20", "--csv", csv.path, "--gradescope", gradescope.path],
+                                                         canary: canary)
             #expect(status == 0, "the run must finish: \(stderr.suffix(2000))")
             let run = try JSONDecoder().decode(GradingRun.self, from: Data(stdout.utf8))
             func report(_ name: String) throws -> GradeReport { try #require(run.reports.first { $0.candidate == name }, "no report for \(name)") }
@@ -92,6 +99,12 @@ struct GradingAttackTests {
                 let r = try report(name)
                 #expect(r.passedAll && r.isolation == isolation, "\(isolation) \(name): \(r.table)")
             }
+            // The run's files are all written: a row per submission, a test per criterion.
+            let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+            #expect(rows.count == run.reports.count + 1)
+            let results = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: gradescope)) as? [String: Any])
+            #expect((results["tests"] as? [Any])?.count == run.reports.map(\.results.count).reduce(0, +))
+            #expect(try report("huge.swift").results[0].reason?.contains("is larger than 1024 KiB") == true)
             for link in ["link-to-right.swift", "passwd.swift"] {
                 let r = try report(link)
                 #expect(!r.passedAll && r.results[0].reason?.contains("is a symbolic link") == true, "\(r.table)")
@@ -113,7 +126,7 @@ struct GradingAttackTests {
             #expect(!everything.contains(canary), "the grader's environment reached a child")
             #expect(!everything.contains("FOUND-FILE") && !everything.contains("SABOTAGED 1"), "a child saw the machine's files:\n\(everything)")
             #expect(!everything.contains("\u{1B}") && everything.contains("\\u{1B}"), "escapes are shown escaped")
-            #expect(try fingerprint(root) == before, "the course's folder changed")
+            #expect(try fingerprint(folder) == before, "the course's folder changed")
             #expect(leftovers().isEmpty, "processes survived the run: \(leftovers())")
         }
     }

@@ -56,7 +56,9 @@ public struct GradescopeResults: Codable, Sendable {
         visibility = "visible"
         self.tests = tests
         output = reports.map { r in
-            "\(r.candidate): \(r.score)/\(r.total) criteria passed" + (r.output.map { "\nWhat your code printed (shown, not graded):\n" + $0 } ?? "")
+            "\(escapedForTerminal(r.candidate)): \(r.score)/\(r.total) criteria passed"
+                + (r.isolation.map { " (your code ran in the grader's \($0.rawValue) sandbox)" } ?? "")
+                + (r.output.map { "\nWhat your code printed (shown, not graded):\n" + $0 } ?? "")
         }.joined(separator: "\n\n")
     }
 
