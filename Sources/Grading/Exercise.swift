@@ -4,8 +4,8 @@ import LayerKitChild
 /// their command-line names (`layerkit grade --exercise tensor-reduction`).
 ///
 /// Everything about an exercise — its contract, spec, criteria, references and known-wrong
-/// answers — is its ``ExerciseDefinition``, one file per exercise in `Definitions/`; this
-/// enum names them, and ``definition`` is the one place that maps a name to its definition.
+/// answers — is its `ExerciseDefinition`, one file per exercise in `Definitions/`; this
+/// enum names them, and `definition` is the one place that maps a name to its definition.
 public enum Exercise: String, CaseIterable, Codable, Sendable {
     /// "Layers and Modules": the book's `MySequential`, children registered by index.
     case mySequential = "my-sequential"
