@@ -200,7 +200,8 @@ public struct GradeCommand: ParsableCommand {
     private func gradeAnswerFiles(started: Date, weights: CriterionWeights) throws {
         let exercise = Exercise(rawValue: self.exercise[0])!
         let submissions = try answers.flatMap { path in
-            let url = URL(fileURLWithPath: path)
+            // The path the course gives is followed; links inside it are not.
+            let url = URL(fileURLWithPath: path).resolvingSymlinksInPath()
             return oneSubmission ? [try Submission.whole(url)] : try Submission.find(at: url)
         }
         let isolation = try chosenIsolation()

@@ -53,6 +53,19 @@ struct GradingAttackTests {
             failing = id
             says = parts.count > 1 ? parts[1] : nil
         }
+
+        /// Records an issue unless `report` has this verdict.
+        func check(_ report: GradeReport, _ label: String) {
+            if passes {
+                #expect(report.passedAll, "\(label) must pass: \(report.table)")
+                return
+            }
+            let line = report.results.first { $0.id == failing }
+            #expect(line?.passed == false, "\(label) must fail \(failing?.name ?? ""): \(report.table)")
+            if let says {
+                #expect(line?.reason?.contains(says) == true, "\(label): the reason must say “\(says)”: \(report.table)")
+            }
+        }
     }
 
     func runSuite(_ isolation: Isolation) throws {
@@ -88,9 +101,9 @@ struct GradingAttackTests {
             let canary = "canary-\(UUID().uuidString)"
 
             let csv = outputs.appendingPathComponent("summary.csv"), gradescope = outputs.appendingPathComponent("results.json")
-            let (status, stdout, stderr) = try runGrader(["grade", "--exercise", exercise, folder.path, "--json", "--isolation", isolation.rawValue,
-                                                          "--timeout", "20", "--csv", csv.path, "--gradescope", gradescope.path],
-                                                         canary: canary)
+            let (status, stdout, stderr) = try runLayerKit(["grade", "--exercise", exercise, folder.path, "--json", "--isolation", isolation.rawValue,
+                                                            "--timeout", "20", "--csv", csv.path, "--gradescope", gradescope.path],
+                                                           environment: ["LAYERKIT_TEST_CANARY": canary])
             #expect(status == 0, "the run must finish: \(stderr.suffix(2000))")
             let run = try JSONDecoder().decode(GradingRun.self, from: Data(stdout.utf8))
             func report(_ name: String) throws -> GradeReport { try #require(run.reports.first { $0.candidate == name }, "no report for \(name)") }
@@ -110,16 +123,7 @@ struct GradingAttackTests {
                 #expect(!r.passedAll && r.results[0].reason?.contains("is a symbolic link") == true, "\(r.table)")
             }
             for (name, verdict) in expected.sorted(by: { $0.key < $1.key }) {
-                let r = try report(name)
-                if verdict.passes {
-                    #expect(r.passedAll, "\(isolation) \(name) must pass: \(r.table)")
-                } else {
-                    let line = r.results.first { $0.id == verdict.failing }
-                    #expect(line?.passed == false, "\(isolation) \(name) must fail \(verdict.failing?.name ?? ""): \(r.table)")
-                    if let says = verdict.says {
-                        #expect(line?.reason?.contains(says) == true, "\(isolation) \(name): the reason must say “\(says)”: \(r.table)")
-                    }
-                }
+                verdict.check(try report(name), "\(isolation) \(name)")
             }
             // Nothing leaked: no grader environment, no course or home files, no escapes on screen.
             let everything = run.reports.map { $0.table + ($0.output ?? "") }.joined(separator: "\n")
@@ -154,28 +158,5 @@ struct GradingAttackTests {
             let line = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
             return line.contains("617.25") || line.contains("619.5") ? "\(pid): \(line)" : nil
         }
-    }
-
-    /// Runs the `layerkit` built beside this test bundle with a canary in its environment.
-    func runGrader(_ arguments: [String], canary: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        let binary = try #require(Bundle.main.executableURL).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("layerkit")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["LAYERKIT_TEST_CANARY"] = canary
-        process.environment = environment
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("layerkit-attacks-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errURL) }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self),
-                String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 }

@@ -3,14 +3,16 @@ import Testing
 import Exercises
 import Grading
 
-/// Runs the `layerkit` binary built beside this test bundle and returns its exit status and output.
-func runLayerKit(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs the `layerkit` binary built beside this test bundle (with `environment` added to the
+/// test's own) and returns its exit status and output.
+func runLayerKit(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
     let binary = try #require(Bundle.main.executableURL).resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("layerkit")
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "layerkit is not built at \(binary.path)")
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
     // Standard error goes to a file so that only one pipe needs draining.
     let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("layerkit-test-\(UUID().uuidString).err")
     _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
