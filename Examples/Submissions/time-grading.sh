@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Times `layerkit grade` on a folder of answer files: the example submissions here (Swift and
-# PyTorch), a Latin-1 (non-UTF-8) file made on the fly, and N more copies of each right answer,
+# Times `layerkit grade` on a folder of answer files: the example submissions here (Swift, in
+# tensor-reduction/, and PyTorch, in pytorch/), a Latin-1 (non-UTF-8) file made on the fly, and N more copies of each right answer,
 # so that the per-submission figure after the first of each language is measured on a
 # realistic mix, in the sandbox `--isolation` picks (auto by default).
 #
@@ -18,10 +18,11 @@ shift || true
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp -R "$here/tensor-reduction" "$work/submissions"
+cp "$here"/pytorch/*.py "$work/submissions/"
 printf 'import LayerKit\n// R\xe9duction tensorielle\nlet answer = 1\n' > "$work/submissions/latin1.swift"
 for i in $(seq 1 "$copies"); do
   cp "$here/tensor-reduction/right.swift" "$work/submissions/right-copy-$i.swift"
-  cp "$here/tensor-reduction/right.py" "$work/submissions/right-copy-$i.py"
+  cp "$here/pytorch/right.py" "$work/submissions/right-copy-$i.py"
 done
 python="${LAYERKIT_PYTHON:-python3}"
 if ! "$python" -c "import torch" >/dev/null 2>&1; then
