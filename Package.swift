@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "LayerKitTests", dependencies: ["LayerKit"], resources: [.copy("Fixtures")]),
         // Depends on the `layerkit` executable so that the grader's tests can run it.
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "LayerKit"]),
-        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "LayerKit", "Grading", "layerkit"],
+        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "LayerKit", "LayerKitChild", "Grading", "layerkit"],
                     resources: [.copy("Fixtures"), .copy("PythonAnswers")]),
     ],
     swiftLanguageModes: [.v6]
