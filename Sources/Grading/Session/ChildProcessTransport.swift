@@ -13,8 +13,9 @@ import Darwin
 final class ChildProcessTransport: CandidateTransport {
     private let command: ChildCommand
     private let limits: GradingLimits
-    let isolation: Isolation?
+    private let isolation: Isolation
     private var process: SandboxedProcess?
+    /// What the candidate printed over all its children, for the report (shown, never parsed).
     private(set) var printed = CapturedOutput()
 
     init(command: ChildCommand, limits: GradingLimits, isolation: Isolation) {
@@ -54,7 +55,7 @@ final class ChildProcessTransport: CandidateTransport {
     private func running() throws -> SandboxedProcess {
         if let process { return process }
         do {
-            let started = try SandboxedProcess.launch(command.sandboxCommand(limits: limits), isolation: isolation ?? .none)
+            let started = try SandboxedProcess.launch(command.sandboxCommand(limits: limits), isolation: isolation)
             process = started
             return started
         } catch {

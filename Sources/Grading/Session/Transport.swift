@@ -9,10 +9,6 @@ protocol CandidateTransport: AnyObject {
     func exchange(_ request: Frame<ChildRequest>, until deadline: ContinuousClock.Instant) throws -> Frame<ChildReply>
     /// Ends the current child, if any; the next exchange starts a fresh one (with a hello).
     func reset()
-    /// What the candidate printed so far, for the report (shown, never parsed).
-    var printed: CapturedOutput { get }
-    /// The isolation the children ran under (nil in this process).
-    var isolation: Isolation? { get }
 }
 
 /// Runs the candidate in this process: no isolation (a crash takes the caller down), but the
@@ -46,6 +42,4 @@ final class InProcessTransport: CandidateTransport {
     }
 
     func reset() { server = nil }
-    var printed: CapturedOutput { CapturedOutput() }
-    var isolation: Isolation? { nil }
 }
