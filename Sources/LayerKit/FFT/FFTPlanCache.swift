@@ -285,15 +285,13 @@ enum FFTW {
     /// execute is thread-safe). The split row is chosen so that both halves start 64-byte
     /// aligned, the alignment every plan is made for; without such a row it runs whole.
     private static func splitBatch(_ batch: Int, n: Int, inRow: Int, outRow: Int, _ body: (Int, Int) -> Void) {
-        if Parallelism.threadCount >= 2 && batch >= 2 && batch &* n >= 32_768 {
+        if Parallelism.threadCount >= 2 && batch >= 2 && batch &* n >= KernelStrategy.fftGrain {
             var h = batch / 2
             while h > batch / 4 && ((h * inRow) & 63 != 0 || (h * outRow) & 63 != 0) { h -= 1 }
             if h > batch / 4 && h > 0 {
                 let split = h
-                parallelChunks(2, align: 1, unitCost: Parallelism.grain) { lo, hi in
-                    for part in lo..<hi {
-                        if part == 0 { body(0, split) } else { body(split, batch - split) }
-                    }
+                parallelTasks(2) { part in
+                    if part == 0 { body(0, split) } else { body(split, batch - split) }
                 }
                 return
             }

@@ -14,7 +14,7 @@ extension Reduction {
     /// Sums `values` (in `Double`, so long float32 batches do not drift) and divides by `n`
     /// for `.mean`; not used for `.none`.
     @inline(__always)
-    func fold<T: TensorScalar>(_ values: UnsafeBufferPointer<T>, count n: Int) -> Double {
+    func fold<T: KernelScalar>(_ values: UnsafeBufferPointer<T>, count n: Int) -> Double {
         let total = contiguousSum(values.baseAddress!, values.count)
         return self == .mean ? total / Double(n) : total
     }

@@ -64,7 +64,7 @@ extension Tensor {
     static func bilinearOuter(_ x1: Tensor, _ x2: Tensor) -> Tensor {
         let (rows, in1, in2) = (x1.shape[0], x1.shape[1], x2.shape[1])
         let out = Tensor(storage: Storage(dtype: x1.dtype, count: rows * in1 * in2), shape: [rows, in1 * in2])
-        func run<T: TensorScalar>(_: T.Type) {
+        func run<T: KernelScalar>(_: T.Type) {
             let pa = x1.storage.readPointer(T.self), pc = x2.storage.readPointer(T.self), po = out.storage.pointer(T.self)
             parallelChunks(rows, align: 1, unitCost: in1 &* in2) { lo, hi in
                 for b in lo..<hi {
@@ -88,7 +88,7 @@ extension Tensor {
         let (rows, in1, in2) = (x1.shape[0], x1.shape[1], x2.shape[1])
         let d1 = Tensor(storage: Storage(dtype: x1.dtype, count: rows * in1), shape: [rows, in1])
         let d2 = Tensor.zeros([rows, in2], dtype: x1.dtype)
-        func run<T: TensorScalar>(_: T.Type) {
+        func run<T: KernelScalar>(_: T.Type) {
             let pm = m.storage.readPointer(T.self), pa = x1.storage.readPointer(T.self), pc = x2.storage.readPointer(T.self)
             let p1 = d1.storage.pointer(T.self), p2 = d2.storage.pointer(T.self)
             parallelChunks(rows, align: 1, unitCost: in1 &* in2) { lo, hi in

@@ -54,13 +54,13 @@ extension Tensor {
         let r = residual?.to(dtype)
         let rd = r?.detach()
         let out = Tensor(storage: Storage(dtype: dtype, count: batch * outC * outL), shape: outShape)
-        func forward<T: TensorScalar>(_: T.Type) {
+        func forward<T: KernelScalar>(_: T.Type) {
             let pw = wd.storage.readPointer(T.self), pc = cols.storage.readPointer(T.self), po = out.storage.pointer(T.self)
             let pb = b?.storage.readPointer(T.self), pr = rd?.storage.readPointer(T.self)
             // One product per sample; the samples split over LayerKit's threads when OpenBLAS is
             // single-threaded (Threading/BLASThreads.swift). The bias and the residual are
             // written into the output first, and the GEMM adds onto them (β = 1).
-            forEachProductGroup(batch, groups: productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)) { _, lo, hi in
+            forEachProductGroup(batch, groups: KernelStrategy.productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)) { _, lo, hi in
                 for i in lo..<hi {
                     for o in 0..<outC {
                         let row = i * outC + o, dst = po + row * outL
@@ -97,7 +97,7 @@ extension Tensor {
             var dCols: Tensor?
             var dW: Tensor?
             let dB = b.map { _ in Tensor.zeros([outC], dtype: dtype) }
-            func backward<T: TensorScalar>(_: T.Type) {
+            func backward<T: KernelScalar>(_: T.Type) {
                 let pg = g.storage.readPointer(T.self), pw = wd.storage.readPointer(T.self), pc = cols.storage.readPointer(T.self)
                 if let dB {
                     // ∂L/∂b_o = Σ_b Σ_l g_bol: one contiguous row of g per (b, o).
@@ -112,7 +112,7 @@ extension Tensor {
                     }
                     for r in 0..<batch * outC { pb[r % outC] += T(sums[r]) }
                 }
-                let groups = productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)
+                let groups = KernelStrategy.productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)
                 if w.requiresGrad && rowsK > 0 {
                     // Σ_b g_b·X_bᵀ: each group of samples accumulates into its own slot (the
                     // first group into the result), then the slots are added in order.
@@ -183,7 +183,7 @@ extension Tensor {
     /// row is one copy between two runs of zeros. No graph.
     static func conv1dColumns(_ x: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
         let out = Tensor(storage: Storage(dtype: x.dtype, count: batch * channels * kernel * outLength), shape: [batch, channels * kernel, outLength])
-        func run<T: TensorScalar>(_: T.Type) {
+        func run<T: KernelScalar>(_: T.Type) {
             let px = x.storage.readPointer(T.self), po = out.storage.pointer(T.self)
             let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
             parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in
@@ -213,7 +213,7 @@ extension Tensor {
     /// position it was read from (entries from the padding dropped). No graph.
     static func conv1dColumnsAdjoint(_ cols: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
         let out = Tensor.zeros([batch, channels, length], dtype: cols.dtype)
-        func run<T: TensorScalar>(_: T.Type) {
+        func run<T: KernelScalar>(_: T.Type) {
             let pc = cols.storage.readPointer(T.self), po = out.storage.pointer(T.self)
             let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
             parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in

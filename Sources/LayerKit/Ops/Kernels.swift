@@ -1,11 +1,11 @@
 import Synchronization
 
 // The raw loops every element-wise op and reduction runs on: written once, generic over the
-// scalar type, specialised per dtype inside the module (see TOOLCHAIN.md on generics).
+// scalar type, specialised per dtype inside the module (Kernels/DTypeDispatch.swift).
 
 /// A scalar function applied element by element.
 protocol UnaryKernel {
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T
     /// The function on integer tensors (computed in `Int64`, result in the input's dtype), or
     /// nil when integer input is promoted to float32 first (as PyTorch's `exp` or `sqrt`).
     var integerForm: ((Int64) -> Int64)? { get }
@@ -17,7 +17,7 @@ extension UnaryKernel {
 
 /// A scalar function of two broadcast operands.
 protocol BinaryKernel {
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T
     /// The function on two integer operands (computed in `Int64`, result in the promoted
     /// integer dtype), or nil when integer operands are promoted to float32 (true division).
     var integerForm: ((Int64, Int64) -> Int64)? { get }
@@ -72,7 +72,7 @@ func isTrailingBroadcast(_ small: [Int], of big: [Int]) -> Bool {
 
 /// Applies `k` to each element of `x` into `out` (same count).
 @inline(__always)
-func unaryLoop<T: TensorScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: Storage, _ k: K) {
+func unaryLoop<T: KernelScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: Storage, _ k: K) {
     let px = x.readPointer(T.self), po = out.pointer(T.self)
     parallelChunks(out.count) { lo, hi in
         for i in lo..<hi { po[i] = k(px[i]) }
@@ -82,7 +82,7 @@ func unaryLoop<T: TensorScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: 
 /// Applies `k` to broadcast operands: fast paths for same shape, a scalar operand and a
 /// trailing-row operand, then a general strided walk with a contiguous innermost loop.
 @inline(__always)
-func binaryLoop<T: TensorScalar, K: BinaryKernel>(
+func binaryLoop<T: KernelScalar, K: BinaryKernel>(
     _: T.Type, _ a: Storage, _ aShape: [Int], _ b: Storage, _ bShape: [Int],
     _ out: Storage, _ outShape: [Int], _ k: K
 ) {
@@ -179,29 +179,9 @@ func binaryLoop<T: TensorScalar, K: BinaryKernel>(
     }
 }
 
-/// Sum of `n` contiguous values: blocks summed in `T` (vectorisable), block sums in `Double`,
-/// so a million float32 values sum without drift.
+/// Sum of `n` contiguous values, in `Double` across blocks (``KernelScalar/contiguousSum(_:_:)``).
 @inline(__always)
-func contiguousSum<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-    if T.self == Float.self {
-        return contiguousSumFloat(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), n)
-    }
-    var total = 0.0
-    var start = 0
-    while start < n {
-        let end = min(start &+ 1024, n)
-        var s0 = T.zero, s1 = T.zero, s2 = T.zero, s3 = T.zero
-        var i = start
-        while i &+ 4 <= end {
-            s0 += p[i]; s1 += p[i &+ 1]; s2 += p[i &+ 2]; s3 += p[i &+ 3]
-            i &+= 4
-        }
-        while i < end { s0 += p[i]; i &+= 1 }
-        total += Double((s0 + s1) + (s2 + s3))
-        start = end
-    }
-    return total
-}
+func contiguousSum<T: KernelScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double { T.contiguousSum(p, n) }
 
 /// `k` over broadcast integer operands, element by element in `Int64`, into `out`.
 func integerBinaryLoop(
@@ -315,35 +295,11 @@ func selectLoop(_ mask: Storage, _ a: Storage, _ b: Storage, _ out: Storage) {
     }
 }
 
-/// The float32 case of ``contiguousSum(_:_:)``: 1024-element blocks summed in 16 float lanes
-/// (AVX registers), block sums in `Double`.
-@inline(__always)
-func contiguousSumFloat(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
-    var total = 0.0
-    var start = 0
-    while start < n {
-        let end = min(start &+ 1024, n)
-        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-        var i = start
-        let raw = UnsafeRawPointer(p)
-        while i &+ 16 <= end {
-            acc0 += raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-            acc1 += raw.loadUnaligned(fromByteOffset: (i &+ 8) &* 4, as: SIMD8<Float>.self)
-            i &+= 16
-        }
-        var s = (acc0 + acc1).sum()
-        while i < end { s += p[i]; i &+= 1 }
-        total += Double(s)
-        start = end
-    }
-    return total
-}
-
 /// ``contiguousSum(_:_:)`` split over ``Parallelism/threadCount`` threads for large `n`, at
 /// multiples of its 1024-element blocks, the partial sums added in `Double`.
 @inline(__always)
-func parallelSum<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-    if n < 2 * Parallelism.grain || Parallelism.threadCount < 2 { return contiguousSum(p, n) }
+func parallelSum<T: KernelScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    if n < 2 * KernelStrategy.elementwiseGrain || Parallelism.threadCount < 2 { return contiguousSum(p, n) }
     let parts = Mutex<[Int: Double]>([:])
     parallelChunks(n, align: 1024) { lo, hi in
         let s = contiguousSum(p + lo, hi - lo)

@@ -24,7 +24,7 @@ func gatherElements(_ src: Storage, offsets: [Int], into out: Storage) {
 
 /// `dst` row at `rowOffsets[r]` += `g` row `r` (float dtypes; repeated offsets accumulate).
 func scatterAddRows(_ g: Storage, rowOffsets: [Int], rowLength: Int, into dst: Storage) {
-    func run<T: TensorScalar>(_: T.Type) {
+    func run<T: KernelScalar>(_: T.Type) {
         let pg = g.readPointer(T.self), pd = dst.pointer(T.self)
         for (r, offset) in rowOffsets.enumerated() {
             let s = pg + r * rowLength, d = pd + offset
@@ -40,7 +40,7 @@ func scatterAddRows(_ g: Storage, rowOffsets: [Int], rowLength: Int, into dst: S
 
 /// `dst[offsets[i]]` += `g[i]` (float dtypes; repeated offsets accumulate).
 func scatterAddElements(_ g: Storage, offsets: [Int], into dst: Storage) {
-    func run<T: TensorScalar>(_: T.Type) {
+    func run<T: KernelScalar>(_: T.Type) {
         let pg = g.readPointer(T.self), pd = dst.pointer(T.self)
         for (i, offset) in offsets.enumerated() { pd[offset] += pg[i] }
     }

@@ -22,7 +22,7 @@ func mseBackwardKernel(_ x: Tensor, _ t: Tensor, _ seed: LossSeed, into dx: Tens
 }
 
 @inline(__always)
-func mseForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
+func mseForward<T: KernelScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
     let n = x.count
     let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self)
     let squares = Storage(dtype: T.dtype, count: n)
@@ -37,7 +37,7 @@ func mseForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reductio
 }
 
 @inline(__always)
-func mseBackward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor) {
+func mseBackward<T: KernelScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor) {
     let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self), po = dx.storage.pointer(T.self)
     let n = x.count
     if seed.reduction == .none {
@@ -67,7 +67,7 @@ func bceBackwardKernel(_ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor?
 }
 
 @inline(__always)
-func bceForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
+func bceForward<T: KernelScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
     let n = x.count
     let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self)
     let losses = Storage(dtype: T.dtype, count: n)
@@ -82,7 +82,7 @@ func bceForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reductio
 }
 
 @inline(__always)
-func bceBackward<T: TensorScalar>(
+func bceBackward<T: KernelScalar>(
     _: T.Type, _ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor?, _ dt: Tensor?
 ) {
     let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self)
@@ -197,7 +197,7 @@ struct CrossEntropyForward {
 }
 
 @inline(__always)
-func softmaxRows<T: TensorScalar>(_: T.Type, _ x: Storage, _ p: Storage, _ n: Int, _ c: Int, _ lse: inout [Double]) {
+func softmaxRows<T: KernelScalar>(_: T.Type, _ x: Storage, _ p: Storage, _ n: Int, _ c: Int, _ lse: inout [Double]) {
     let px = x.readPointer(T.self), pp = p.pointer(T.self)
     for i in 0..<n {
         let row = px + i &* c, out = pp + i &* c
@@ -218,7 +218,7 @@ func softmaxRows<T: TensorScalar>(_: T.Type, _ x: Storage, _ p: Storage, _ n: In
 }
 
 @inline(__always)
-func indexRowLosses<T: TensorScalar>(
+func indexRowLosses<T: KernelScalar>(
     _: T.Type, _ x: Storage, _ lse: [Double], _ classes: [Int], _ c: Int, _ eps: Double, _ rows: inout [Double]
 ) {
     let px = x.readPointer(T.self)
@@ -234,7 +234,7 @@ func indexRowLosses<T: TensorScalar>(
 }
 
 @inline(__always)
-func probabilityRowLosses<T: TensorScalar>(
+func probabilityRowLosses<T: KernelScalar>(
     _: T.Type, _ x: Storage, _ q: Storage, _ lse: [Double], _ c: Int, _ eps: Double, _ rows: inout [Double]
 ) {
     let px = x.readPointer(T.self), pq = q.pointer(T.self)
@@ -248,7 +248,7 @@ func probabilityRowLosses<T: TensorScalar>(
 }
 
 @inline(__always)
-func indexGrad<T: TensorScalar>(
+func indexGrad<T: KernelScalar>(
     _: T.Type, _ p: Storage, _ out: Storage, _ classes: [Int], _ seed: LossSeed, _ c: Int, _ eps: Double
 ) {
     let pp = p.readPointer(T.self), po = out.pointer(T.self)
@@ -262,7 +262,7 @@ func indexGrad<T: TensorScalar>(
 }
 
 @inline(__always)
-func probabilityGrad<T: TensorScalar>(
+func probabilityGrad<T: KernelScalar>(
     _: T.Type, _ p: Storage, _ q: Storage, _ out: Storage, _ seed: LossSeed, _ c: Int, _ eps: Double
 ) {
     let pp = p.readPointer(T.self), pq = q.readPointer(T.self), po = out.pointer(T.self)
@@ -278,7 +278,7 @@ func probabilityGrad<T: TensorScalar>(
 }
 
 @inline(__always)
-func targetGrad<T: TensorScalar>(
+func targetGrad<T: KernelScalar>(
     _: T.Type, _ x: Storage, _ out: Storage, _ lse: [Double], _ seed: LossSeed, _ c: Int, _ eps: Double
 ) {
     let px = x.readPointer(T.self), po = out.pointer(T.self)

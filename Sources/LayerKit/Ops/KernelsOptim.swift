@@ -33,7 +33,7 @@ func adamStep(_ param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, m
 /// One fused pass over a parameter's buffer; the common cases get their own loops so the
 /// inner loops carry no branches.
 @inline(__always)
-func sgdUpdate<T: TensorScalar>(_: T.Type, _ param: Storage, _ grad: Storage, _ buffer: Storage?, _ h: SGDHyper) {
+func sgdUpdate<T: KernelScalar>(_: T.Type, _ param: Storage, _ grad: Storage, _ buffer: Storage?, _ h: SGDHyper) {
     let p = param.pointer(T.self), g = grad.readPointer(T.self)
     let n = param.count
     let negLr = T(-h.lr), wd = T(h.weightDecay)
@@ -81,7 +81,7 @@ func sgdUpdate<T: TensorScalar>(_: T.Type, _ param: Storage, _ grad: Storage, _ 
 
 /// One fused pass: decay, both moment updates and the parameter update per element.
 @inline(__always)
-func adamUpdate<T: TensorScalar>(
+func adamUpdate<T: KernelScalar>(
     _: T.Type, _ param: Storage, _ grad: Storage, _ expAvg: Storage, _ expAvgSq: Storage, _ maxExpAvgSq: Storage?, _ h: AdamHyper
 ) {
     let p = param.pointer(T.self), g = grad.readPointer(T.self)

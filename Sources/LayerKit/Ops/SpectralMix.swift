@@ -62,7 +62,7 @@ extension Tensor {
     /// `[modes, rows·cols]` gathers the modes into per-mode matrices, the reverse scatters them back.
     private static func transposedPairs(_ s: Storage, _ p: Int, _ q: Int) -> Storage {
         let out = Storage(dtype: s.dtype, count: p * q * 2)
-        func run<T: TensorScalar>(_: T.Type) {
+        func run<T: KernelScalar>(_: T.Type) {
             let src = s.readPointer(T.self), dst = out.pointer(T.self)
             for j in 0..<p {
                 for k in 0..<q {

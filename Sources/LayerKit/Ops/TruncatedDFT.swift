@@ -15,7 +15,7 @@ import Synchronization
 //   its VJP:   dX = dy·S
 // An FFT costs ~2.5·n·log₂n flops per row against 4·n·bins here, but the GEMM runs at BLAS
 // speed: for the FNO's 16 modes of 1024 points it is several times faster than FFTW's r2c plus
-// the truncation (Notes/burgers-experiment.md, "Speed"). `prefersGEMM` decides.
+// the truncation (Notes/burgers-experiment.md, "Speed"). ``KernelStrategy/truncatedDFT(n:bins:)`` decides.
 
 /// The truncated-DFT matrices F and S of one (n, bins, dtype), built once and cached.
 final class TruncatedDFTMatrix: Sendable {
@@ -58,7 +58,7 @@ final class TruncatedDFTMatrix: Sendable {
     }
 
     /// Calls `body` with F (`inverse == false`) or S as a pointer of `T`.
-    func withMatrix<T: TensorScalar, R>(_: T.Type, inverse: Bool, _ body: (UnsafePointer<T>) -> R) -> R {
+    func withMatrix<T: KernelScalar, R>(_: T.Type, inverse: Bool, _ body: (UnsafePointer<T>) -> R) -> R {
         func run<U>(_ a: [U]) -> R {
             a.withUnsafeBufferPointer { body(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: T.self)) }
         }
@@ -68,13 +68,6 @@ final class TruncatedDFTMatrix: Sendable {
 }
 
 extension Tensor {
-    /// Whether the truncated transforms of `n` points to `bins` bins run faster as GEMMs
-    /// (``truncatedRFFT(bins:)``) than through FFTW: few bins (4·n·bins flops per row at GEMM
-    /// speed against an FFT of the whole row) and a matrix of at most 2²¹ entries.
-    static func prefersGEMM(n: Int, bins: Int) -> Bool {
-        bins >= 1 && bins <= 32 && n * bins <= 1 << 20
-    }
-
     /// `rfft(bins:)` of the last axis, computed as one GEMM with the truncated DFT matrix:
     /// `[…, n]` → `[…, bins, 2]`. float32 or float64.
     func truncatedRFFT(bins: Int) -> Tensor {
@@ -129,13 +122,13 @@ extension Tensor {
     /// `out [rows, cols] = a [rows, inner] · M` (or `· Mᵀ`), M = F or S stored `[n, 2·bins]`.
     private static func truncatedDFTProduct(a: Storage, matrix: TruncatedDFTMatrix, inverse: Bool, transposeMatrix: Bool,
                                             rows: Int, inner: Int, cols: Int, out: Storage) {
-        func run<T: TensorScalar>(_: T.Type) {
+        func run<T: KernelScalar>(_: T.Type) {
             matrix.withMatrix(T.self, inverse: inverse) { pm in
                 // M is [n, 2·bins]: as the right operand it is [inner, cols] (ld = cols), and
                 // transposed it is read from its [cols, inner] storage (ld = inner).
                 // Rows split over LayerKit's threads when OpenBLAS is single-threaded.
                 let pa = a.readPointer(T.self), po = out.pointer(T.self)
-                forEachProductGroup(rows, groups: productGroups(rows, unitCost: cols)) { _, lo, hi in
+                forEachProductGroup(rows, groups: KernelStrategy.productGroups(rows, unitCost: cols)) { _, lo, hi in
                     T.gemm(transA: false, transB: transposeMatrix, m: hi - lo, n: cols, k: inner, alpha: 1,
                            a: pa + lo * inner, lda: inner, b: pm, ldb: transposeMatrix ? inner : cols,
                            beta: 0, c: po + lo * cols, ldc: cols)

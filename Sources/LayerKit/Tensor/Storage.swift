@@ -442,3 +442,10 @@ enum BufferPool {
         if !kept { p.deallocate() }
     }
 }
+
+/// Carries a value out of a lock's closure or into another thread when the code around it
+/// guarantees the sharing is safe (a derived value is never written after it is stored).
+struct UncheckedSendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

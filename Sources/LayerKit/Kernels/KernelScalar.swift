@@ -1,0 +1,114 @@
+import CBLAS
+import CKernels
+
+/// The scalar types LayerKit's kernels run on (`Float`, `Double`), with the calls that differ
+/// per type: the BLAS routine, and the loops that have a C kernel for one type and a generic
+/// Swift loop for the other. Kernels are written once over it (``FloatKernel``) and picked by
+/// ``DType/dispatch(_:_:)``.
+protocol KernelScalar: TensorScalar {
+    /// `C ← α·op(A)·op(B) + β·C`, row-major, through CBLAS `sgemm`/`dgemm`.
+    static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    /// The sum of `n` contiguous values, accumulated so that a million float32 values sum
+    /// without drift (blocks in the type, block sums in `Double`).
+    static func contiguousSum(_ p: UnsafePointer<Self>, _ n: Int) -> Double
+
+    /// `out[i] = x[i]·Φ(x[i])` (the exact GELU) over same-count storages of this type.
+    static func gelu(_ x: Storage, into out: Storage)
+
+    /// GELU's backward, `out[i] = g[i]·(Φ(x[i]) + x[i]·φ(x[i]))`, given the forward's output `y`.
+    static func geluBackward(_ g: Storage, _ x: Storage, output y: Storage, into out: Storage)
+
+    /// `c = β·c + a·Wᵀ` (`m` rows, `n ≤ 16` outputs, W `[n, k]` in `w`) through LayerKit's skinny
+    /// kernel when the type has one and ``KernelStrategy`` picks it; false when it did nothing.
+    static func skinnyProduct(
+        _ a: UnsafePointer<Self>, k: Int, _ w: Storage, n: Int, _ c: UnsafeMutablePointer<Self>, ldc: Int,
+        beta: Self, m: Int, lda: Int, ldb: Int) -> Bool
+
+    /// Whether the tensor reduction has tile kernels for this type (`TensorReduction/QuadraticTiles.swift`).
+    static var hasQuadraticTile: Bool { get }
+
+    /// One row of the tensor reduction's packed outer product, `o[q] = x_r x_c` for `r ≤ c`.
+    static func packOuterRow(_ i: Int, _ x: UnsafePointer<Self>, _ o: UnsafeMutablePointer<Self>, level: SIMDLevel)
+
+    /// One row of the tensor reduction's input gradient from its row of `M = g·Sᵀ`:
+    /// `d[c] = Σ_{r ≤ c} M_p(r,c) x_r + Σ_{c' ≥ c} M_p(c,c') x_c'` (the diagonal twice).
+    static func quadraticInputGradientRow(
+        _ i: Int, _ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ d: UnsafeMutablePointer<Self>, level: SIMDLevel)
+}
+
+extension Float: KernelScalar {
+    static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if m &* n &* k >= KernelStrategy.openBLASWarmUpWork { _ = OpenBLASWarmUp.done }
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
+            beta, c, blasint(ldc))
+    }
+
+    static func contiguousSum(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
+        lk_sum(KernelStrategy.level.code, p, n)
+    }
+
+    static func gelu(_ x: Storage, into out: Storage) {
+        let px = x.readPointer(Float.self), po = out.pointer(Float.self), level = KernelStrategy.level.code
+        parallelChunks(out.count, grain: KernelStrategy.transcendentalGrain) { lo, hi in lk_gelu(level, px, po, lo, hi) }
+    }
+
+    static func geluBackward(_ g: Storage, _ x: Storage, output y: Storage, into out: Storage) {
+        let pg = g.readPointer(Float.self), px = x.readPointer(Float.self), py = y.readPointer(Float.self)
+        let po = out.pointer(Float.self), level = KernelStrategy.level.code
+        parallelChunks(out.count, grain: KernelStrategy.transcendentalGrain) { lo, hi in
+            lk_gelu_backward(level, pg, px, py, po, lo, hi)
+        }
+    }
+}
+
+extension Double: KernelScalar {
+    static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        cblas_dgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
+            beta, c, blasint(ldc))
+    }
+
+    static func contiguousSum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
+        var total = 0.0
+        var start = 0
+        while start < n {
+            let end = min(start &+ 1024, n)
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            var i = start
+            while i &+ 4 <= end {
+                s0 += p[i]; s1 += p[i &+ 1]; s2 += p[i &+ 2]; s3 += p[i &+ 3]
+                i &+= 4
+            }
+            while i < end { s0 += p[i]; i &+= 1 }
+            total += (s0 + s1) + (s2 + s3)
+            start = end
+        }
+        return total
+    }
+
+    static func gelu(_ x: Storage, into out: Storage) {
+        unaryLoop(Double.self, x, out, GeluKernel())
+    }
+
+    static func geluBackward(_ g: Storage, _ x: Storage, output y: Storage, into out: Storage) {
+        binaryLoop(Double.self, g, [g.count], x, [x.count], out, [out.count], GeluBackwardKernel())
+    }
+}
