@@ -86,3 +86,16 @@ void lk_gelu_backward(int level, const float *g, const float *x, const float *y,
 }
 
 double lk_sum(int level, const float *p, long n) { return PICK3(level, sum)(p, n); }
+
+#define ELEMENTWISE_ENTRIES(type, suffix)                                                                              \
+    void lk_binary_##suffix(int level, int op, const type *a, long sa, const type *b, long sb, type *out, long n) {   \
+        PICK3(level, binary_##suffix)(op, a, sa, b, sb, out, n);                                                       \
+    }                                                                                                                  \
+    void lk_affine_##suffix(int level, const type *x, type scale, type shift, type *out, long n) {                    \
+        PICK3(level, affine_##suffix)(x, scale, shift, out, n);                                                        \
+    }                                                                                                                  \
+    void lk_relu_##suffix(int level, const type *x, type *out, long n) { PICK3(level, relu_##suffix)(x, out, n); }   \
+    void lk_fill_##suffix(int level, type *p, type value, long n) { PICK3(level, fill_##suffix)(p, value, n); }
+
+ELEMENTWISE_ENTRIES(float, f32)
+ELEMENTWISE_ENTRIES(double, f64)

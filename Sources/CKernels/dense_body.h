@@ -234,3 +234,52 @@ static double K(sum)(const float *p, long n) {
     }
     return total;
 }
+
+/* ---- Element-wise arithmetic (float and double) -----------------------------------------
+   The fast paths of LayerKit's element-wise ops: both operands contiguous, or one a single
+   value (a step of 0). op: 0 add, 1 subtract, 2 multiply, 3 divide, 4 ReLU's backward (a where
+   b > 0, else 0). No contraction: the same roundings as the generic Swift loops. */
+
+#define ELEMENTWISE(type, suffix)                                                                                     \
+    static void K(binary_##suffix)(int op, const type *a, long sa, const type *b, long sb, type *out, long n) {      \
+        if (sa && sb) {                                                                                                \
+            switch (op) {                                                                                              \
+            case 0: for (long t = 0; t < n; t++) out[t] = a[t] + b[t]; break;                                          \
+            case 1: for (long t = 0; t < n; t++) out[t] = a[t] - b[t]; break;                                          \
+            case 2: for (long t = 0; t < n; t++) out[t] = a[t] * b[t]; break;                                          \
+            case 3: for (long t = 0; t < n; t++) out[t] = a[t] / b[t]; break;                                          \
+            default: for (long t = 0; t < n; t++) out[t] = b[t] > 0 ? a[t] : 0; break;                                 \
+            }                                                                                                          \
+        } else if (sa) {                                                                                               \
+            const type s = b[0];                                                                                       \
+            switch (op) {                                                                                              \
+            case 0: for (long t = 0; t < n; t++) out[t] = a[t] + s; break;                                             \
+            case 1: for (long t = 0; t < n; t++) out[t] = a[t] - s; break;                                             \
+            case 2: for (long t = 0; t < n; t++) out[t] = a[t] * s; break;                                             \
+            case 3: for (long t = 0; t < n; t++) out[t] = a[t] / s; break;                                             \
+            default: for (long t = 0; t < n; t++) out[t] = s > 0 ? a[t] : 0; break;                                    \
+            }                                                                                                          \
+        } else {                                                                                                       \
+            const type s = a[0];                                                                                       \
+            switch (op) {                                                                                              \
+            case 0: for (long t = 0; t < n; t++) out[t] = s + b[t]; break;                                             \
+            case 1: for (long t = 0; t < n; t++) out[t] = s - b[t]; break;                                             \
+            case 2: for (long t = 0; t < n; t++) out[t] = s * b[t]; break;                                             \
+            case 3: for (long t = 0; t < n; t++) out[t] = s / b[t]; break;                                             \
+            default: for (long t = 0; t < n; t++) out[t] = b[t] > 0 ? s : 0; break;                                    \
+            }                                                                                                          \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static void K(affine_##suffix)(const type *x, type scale, type shift, type *out, long n) {                       \
+        for (long t = 0; t < n; t++) out[t] = x[t] * scale + shift;                                                    \
+    }                                                                                                                  \
+    static void K(relu_##suffix)(const type *x, type *out, long n) {                                                  \
+        for (long t = 0; t < n; t++) out[t] = x[t] > 0 ? x[t] : 0;                                                     \
+    }                                                                                                                  \
+    static void K(fill_##suffix)(type *p, type value, long n) {                                                       \
+        for (long t = 0; t < n; t++) p[t] = value;                                                                     \
+    }
+
+ELEMENTWISE(float, f32)
+ELEMENTWISE(double, f64)
+#undef ELEMENTWISE

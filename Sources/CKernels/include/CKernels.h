@@ -65,6 +65,27 @@ void lk_gelu_backward(int level, const float *g, const float *x, const float *y,
 /* The sum of n contiguous floats: blocks of 1024 summed in float lanes, block sums in double. */
 double lk_sum(int level, const float *p, long n);
 
+/* ---- Element-wise arithmetic ------------------------------------------------------------ */
+
+/* The fast paths of the element-wise ops, float32 (f32) and float64 (f64), at every level:
+   out[t] = a[t * sa] op b[t * sb] for t < n, each step 1 (contiguous) or 0 (one value), not
+   both 0. op: 0 add, 1 subtract, 2 multiply, 3 divide, 4 ReLU's backward (a where b > 0, else
+   0). out may be a (in place). */
+void lk_binary_f32(int level, int op, const float *a, long sa, const float *b, long sb, float *out, long n);
+void lk_binary_f64(int level, int op, const double *a, long sa, const double *b, long sb, double *out, long n);
+
+/* out[t] = x[t] * scale + shift (a multiply and an add, not fused): every op with a scalar operand. */
+void lk_affine_f32(int level, const float *x, float scale, float shift, float *out, long n);
+void lk_affine_f64(int level, const double *x, double scale, double shift, double *out, long n);
+
+/* out[t] = x[t] > 0 ? x[t] : 0. */
+void lk_relu_f32(int level, const float *x, float *out, long n);
+void lk_relu_f64(int level, const double *x, double *out, long n);
+
+/* p[t] = value for t < n. */
+void lk_fill_f32(int level, float *p, float value, long n);
+void lk_fill_f64(int level, double *p, double value, long n);
+
 /* ---- The lane FFT (level 2 only) --------------------------------------------------------- */
 
 /* Bins 0 ..< m (m <= h + 1) of the real DFT of each of batch rows of in (n = 2h floats each),

@@ -29,6 +29,17 @@ protocol KernelScalar: TensorScalar {
         _ a: UnsafePointer<Self>, k: Int, _ w: Storage, n: Int, _ c: UnsafeMutablePointer<Self>, ldc: Int,
         beta: Self, m: Int, lda: Int, ldb: Int) -> Bool
 
+    /// `out[t] = a[t·sa] op b[t·sb]` for `t < n` through the C kernel (steps 0 or 1).
+    static func binary(
+        _ op: BinarySIMD, _ a: UnsafePointer<Self>, _ sa: Int, _ b: UnsafePointer<Self>, _ sb: Int,
+        _ out: UnsafeMutablePointer<Self>, _ n: Int, level: SIMDLevel)
+
+    /// `out[t] = op(x[t])` for `t < n` through the C kernel.
+    static func unary(_ op: UnarySIMD, _ x: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, _ n: Int, level: SIMDLevel)
+
+    /// Every element of `s` (of this type) set to `value`, split over threads.
+    static func fill(_ s: Storage, _ value: Double)
+
     /// Whether the tensor reduction has tile kernels for this type (`TensorReduction/QuadraticTiles.swift`).
     static var hasQuadraticTile: Bool { get }
 

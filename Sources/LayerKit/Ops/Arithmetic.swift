@@ -4,18 +4,24 @@ import RealModule
 
 struct AddKernel: BinaryKernel {
     func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a + b }
+    var simd: BinarySIMD? { .add }
     var integerForm: ((Int64, Int64) -> Int64)? { { $0 &+ $1 } }
 }
 struct SubKernel: BinaryKernel {
     func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a - b }
+    var simd: BinarySIMD? { .subtract }
     var integerForm: ((Int64, Int64) -> Int64)? { { $0 &- $1 } }
 }
 struct MulKernel: BinaryKernel {
     func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a * b }
+    var simd: BinarySIMD? { .multiply }
     var integerForm: ((Int64, Int64) -> Int64)? { { $0 &* $1 } }
 }
 /// True division: integer operands give float32, as PyTorch's `/`.
-struct DivKernel: BinaryKernel { func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a / b } }
+struct DivKernel: BinaryKernel {
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a / b }
+    var simd: BinarySIMD? { .divide }
+}
 /// `aᵇ` with C's `pow` semantics: a negative base to a whole-number power is real
 /// (swift-numerics' real `pow` is `exp(b·log a)`, NaN for every negative base).
 struct PowKernel: BinaryKernel {
@@ -46,6 +52,7 @@ func integerPower(_ base: Int64, _ exponent: Int64) -> Int64 {
 struct AffineKernel: UnaryKernel {
     let scale: Double, shift: Double
     func callAsFunction<T: KernelScalar>(_ x: T) -> T { x * T(scale) + T(shift) }
+    var simd: UnarySIMD? { .affine(scale: scale, shift: shift) }
     var integerForm: ((Int64) -> Int64)? {
         guard scale == scale.rounded(), shift == shift.rounded(), Swift.abs(scale) < 0x1p62, Swift.abs(shift) < 0x1p62
         else { return nil }

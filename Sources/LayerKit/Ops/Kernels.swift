@@ -9,10 +9,13 @@ protocol UnaryKernel {
     /// The function on integer tensors (computed in `Int64`, result in the input's dtype), or
     /// nil when integer input is promoted to float32 first (as PyTorch's `exp` or `sqrt`).
     var integerForm: ((Int64) -> Int64)? { get }
+    /// The same function as a C kernel at the run-time SIMD level, where there is one.
+    var simd: UnarySIMD? { get }
 }
 
 extension UnaryKernel {
     var integerForm: ((Int64) -> Int64)? { nil }
+    var simd: UnarySIMD? { nil }
 }
 
 /// A scalar function of two broadcast operands.
@@ -21,10 +24,13 @@ protocol BinaryKernel {
     /// The function on two integer operands (computed in `Int64`, result in the promoted
     /// integer dtype), or nil when integer operands are promoted to float32 (true division).
     var integerForm: ((Int64, Int64) -> Int64)? { get }
+    /// The same function as a C kernel at the run-time SIMD level, where there is one.
+    var simd: BinarySIMD? { get }
 }
 
 extension BinaryKernel {
     var integerForm: ((Int64, Int64) -> Int64)? { nil }
+    var simd: BinarySIMD? { nil }
 }
 
 /// The row-major strides of a contiguous tensor of `shape`.
@@ -74,6 +80,11 @@ func isTrailingBroadcast(_ small: [Int], of big: [Int]) -> Bool {
 @inline(__always)
 func unaryLoop<T: KernelScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: Storage, _ k: K) {
     let px = x.readPointer(T.self), po = out.pointer(T.self)
+    if let op = k.simd {
+        let level = KernelStrategy.level
+        parallelChunks(out.count) { lo, hi in T.unary(op, px + lo, po + lo, hi - lo, level: level) }
+        return
+    }
     parallelChunks(out.count) { lo, hi in
         for i in lo..<hi { po[i] = k(px[i]) }
     }
@@ -89,6 +100,7 @@ func binaryLoop<T: KernelScalar, K: BinaryKernel>(
     let pa = a.readPointer(T.self), pb = b.readPointer(T.self), po = out.pointer(T.self)
     let n = out.count
     if n == 0 { return }
+    if let op = k.simd, binarySIMDLoop(T.self, pa, a.count, aShape, pb, b.count, bShape, po, outShape, op) { return }
     if a.count == n && b.count == n {
         parallelChunks(n) { lo, hi in
             for i in lo..<hi { po[i] = k(pa[i], pb[i]) }
@@ -179,6 +191,41 @@ func binaryLoop<T: KernelScalar, K: BinaryKernel>(
     }
 }
 
+/// ``binaryLoop(_:_:_:_:_:_:_:_:)``'s fast paths through the C kernels: same shape, a scalar
+/// operand, a trailing-row operand, and the general broadcast's contiguous inner rows. Returns
+/// false (nothing written) for the layouts it leaves to the generic loop.
+@inline(__always)
+func binarySIMDLoop<T: KernelScalar>(
+    _: T.Type, _ pa: UnsafePointer<T>, _ countA: Int, _ aShape: [Int], _ pb: UnsafePointer<T>, _ countB: Int, _ bShape: [Int],
+    _ po: UnsafeMutablePointer<T>, _ outShape: [Int], _ op: BinarySIMD
+) -> Bool {
+    let n = outShape.reduce(1, *), level = KernelStrategy.level
+    if countA == n && (countB == n || countB == 1) {
+        let sb = countB == n ? 1 : 0
+        parallelChunks(n) { lo, hi in T.binary(op, pa + lo, 1, pb + lo &* sb, sb, po + lo, hi &- lo, level: level) }
+        return true
+    }
+    if countA == 1 && countB == n {
+        parallelChunks(n) { lo, hi in T.binary(op, pa, 0, pb + lo, 1, po + lo, hi &- lo, level: level) }
+        return true
+    }
+    if countA == n && countB > 0 && isTrailingBroadcast(bShape, of: outShape) {
+        let m = countB
+        parallelChunks(n / m, align: 1, unitCost: m) { lo, hi in
+            for row in lo..<hi { T.binary(op, pa + row &* m, 1, pb, 1, po + row &* m, m, level: level) }
+        }
+        return true
+    }
+    if countB == n && countA > 0 && isTrailingBroadcast(aShape, of: outShape) {
+        let m = countA
+        parallelChunks(n / m, align: 1, unitCost: m) { lo, hi in
+            for row in lo..<hi { T.binary(op, pa, 1, pb + row &* m, 1, po + row &* m, m, level: level) }
+        }
+        return true
+    }
+    return false
+}
+
 /// Sum of `n` contiguous values, in `Double` across blocks (``KernelScalar/contiguousSum(_:_:)``).
 @inline(__always)
 func contiguousSum<T: KernelScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double { T.contiguousSum(p, n) }
@@ -266,12 +313,8 @@ func notImplemented(_ op: String, _ dtype: DType) -> Never {
 /// Sets every element of `s` to `value` (converted to its dtype).
 func fillKernel(_ s: Storage, _ value: Double) {
     switch s.dtype {
-    case .float32:
-        let p = s.pointer(Float.self), v = Float(value)
-        parallelChunks(s.count) { lo, hi in for i in lo..<hi { p[i] = v } }
-    case .float64:
-        let p = s.pointer(Double.self)
-        parallelChunks(s.count) { lo, hi in for i in lo..<hi { p[i] = value } }
+    case .float32: Float.fill(s, value)
+    case .float64: Double.fill(s, value)
     case .int64, .int32, .uint8, .bool:
         if s.count == 0 { return }
         s.set(0, double: value)

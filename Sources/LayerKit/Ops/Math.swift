@@ -15,10 +15,14 @@ struct SignKernel: UnaryKernel {
 }
 struct ReluKernel: UnaryKernel {
     func callAsFunction<T: KernelScalar>(_ x: T) -> T { x > 0 ? x : 0 }
+    var simd: UnarySIMD? { .relu }
     var integerForm: ((Int64) -> Int64)? { { Swift.max($0, 0) } }
 }
 /// `g` where `y > 0`, else 0: ReLU's backward in one pass.
-struct ReluGradKernel: BinaryKernel { func callAsFunction<T: KernelScalar>(_ g: T, _ y: T) -> T { y > 0 ? g : 0 } }
+struct ReluGradKernel: BinaryKernel {
+    func callAsFunction<T: KernelScalar>(_ g: T, _ y: T) -> T { y > 0 ? g : 0 }
+    var simd: BinarySIMD? { .reluGradient }
+}
 struct TanhKernel: UnaryKernel { func callAsFunction<T: KernelScalar>(_ x: T) -> T { .tanh(x) } }
 struct SigmoidKernel: UnaryKernel {
     func callAsFunction<T: KernelScalar>(_ x: T) -> T {
