@@ -27,7 +27,8 @@ struct Harness {
     /// a group is skipped otherwise).
     func wants(_ group: String) -> Bool {
         guard let filter else { return group != "micro" }
-        let groups = ["tinyop", "linear", "matmul", "mlp", "centered", "reduction", "fourier", "gradcheck", "safetensors", "grade", "micro"]
+        let groups = ["tinyop", "linear", "matmul", "mlp", "centered", "reduction", "fourier", "gradcheck", "safetensors", "grade",
+                      "print", "module", "micro"]
         if let named = groups.first(where: { filter.hasPrefix($0) }) { return named == group }
         return group != "micro"
     }

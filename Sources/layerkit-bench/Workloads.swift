@@ -223,6 +223,22 @@ func runWorkloads(_ h: inout Harness) {
         h.bench("safetensors.load.mlp") { blackHole(try! Safetensors.load(from: url)) }
         try? FileManager.default.removeItem(at: dir)
     }
+
+    // Costs the tests used to assert: printing a large tensor formats only the shown values,
+    // and reflection over a module tree is cheap enough for every training step.
+    if h.wants("print") {
+        let big = Tensor.full([1000, 1000], 0.5)
+        h.bench("print.tensor.1000x1000") { blackHole("\(big)") }
+    }
+    if h.wants("module") {
+        // The book's rgnet: 22 modules, 18 parameters (LazyLinear, so one call first).
+        func block1() -> Sequential { Sequential(LazyLinear(8), ReLU(), LazyLinear(4), ReLU()) }
+        let block2 = Sequential()
+        for i in 0..<4 { block2.addModule(block1(), named: "block \(i)") }
+        let rgnet = Sequential(block2, Linear(4, 1))
+        _ = withNoGrad { rgnet(Tensor.rand([2, 4])) }
+        h.bench("module.parameters.rgnet") { blackHole(rgnet.parameters()) }
+    }
 }
 
 /// `n` class indices in 0..<10 as a float tensor, like `torch.randint(0, 10, (n,))`.

@@ -17,6 +17,8 @@ var outPath: String?
 var harness = Harness()
 var memoryMode = false
 var memorySteps = 10_000
+var explainMode = false
+var levelsMode = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let arg = arguments.next() {
     switch arg {
@@ -32,10 +34,17 @@ while let arg = arguments.next() {
         }
     case "--memory": memoryMode = true
     case "--steps": memorySteps = Int(arguments.next() ?? "") ?? 10_000
+    case "--explain": explainMode = true
+    case "--levels": levelsMode = true
     default:
-        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N] [--fftw-rigor estimate|measure|patient] | --memory [--steps N]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N] [--fftw-rigor estimate|measure|patient] | --memory [--steps N] | --explain | --levels\n".data(using: .utf8)!)
         exit(2)
     }
+}
+if levelsMode {
+    // The CPU's SIMD level and the levels the test suite runs the kernels at here (.ci/run).
+    print("CPU \(SIMDLevel.cpu); kernels tested at \(SIMDLevel.allCases.filter { $0 <= SIMDLevel.cpu }.map(\.description).joined(separator: ", "))")
+    exit(0)
 }
 openblas_set_num_threads(Int32(threads))
 setenv("LAYERKIT_NUM_THREADS", String(threads), 1)
@@ -45,6 +54,10 @@ if String(cString: openblas_get_config()).contains("Prescott") && ProcessInfo.pr
     FileHandle.standardError.write(Data("layerkit-bench: OpenBLAS runs its generic Prescott kernels on this CPU; set OPENBLAS_CORETYPE (e.g. SkylakeX or Haswell) for both sides of a comparison (Notes/benchmarks.md)\n".utf8))
 }
 
+if explainMode {
+    explainWorkloads(threads: threads)
+    exit(0)
+}
 if memoryMode {
     runMemory(steps: memorySteps)
     exit(0)
