@@ -66,7 +66,7 @@ final class FFTPlan: @unchecked Sendable {
             switch dtype {
             case .float64: fftw_destroy_plan(handle)
             case .float32: fftwf_destroy_plan(handle)
-            default: break  // plans exist for float dtypes only
+            case .int64, .int32, .uint8, .bool: break  // plans exist for float dtypes only
             }
         }
     }
@@ -168,7 +168,7 @@ enum FFTPlanCache {
             switch key.dtype {
             case .float64: fftw_set_timelimit(limit)
             case .float32: fftwf_set_timelimit(limit)
-            default: break  // no FFT of integer dtypes; planning below fails naming the key
+            case .int64, .int32, .uint8, .bool: break  // no FFT of integer dtypes; planning below fails naming the key
             }
             let plan: OpaquePointer? = switch (key.dtype, key.direction) {
             case (.float64, .r2c):
@@ -195,7 +195,7 @@ enum FFTPlanCache {
                 fftwf_plan_many_dft(
                     1, &n, batch32, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)), nil, 1, n32,
                     UnsafeMutablePointer<fftwf_complex>(OpaquePointer(output)), nil, 1, odist32, sign, rigorFlag)
-            default: nil  // no FFT of integer dtypes; fails below naming the key
+            case (.int64, _), (.int32, _), (.uint8, _), (.bool, _): nil  // no FFT of integer dtypes; fails below naming the key
             }
             return Int(bitPattern: plan)
         }
@@ -311,7 +311,7 @@ enum FFTW {
             case .float32:
                 fftwf_execute_dft_r2c(plan.handle, input.assumingMemoryBound(to: Float.self),
                                       UnsafeMutablePointer<fftwf_complex>(OpaquePointer(output)))
-            default: notImplemented("fft_r2c", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("fft_r2c", dtype)
             }
         }
     }
@@ -339,7 +339,7 @@ enum FFTW {
             case .float32:
                 fftwf_execute_dft_c2r(plan.handle, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)),
                                       output.assumingMemoryBound(to: Float.self))
-            default: notImplemented("fft_c2r", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("fft_c2r", dtype)
             }
         }
     }
@@ -365,7 +365,7 @@ enum FFTW {
             case .float32:
                 fftwf_execute_dft(plan.handle, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)),
                                   UnsafeMutablePointer<fftwf_complex>(OpaquePointer(output)))
-            default: notImplemented("fft", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("fft", dtype)
             }
         }
     }

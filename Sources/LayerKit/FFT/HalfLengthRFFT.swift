@@ -54,26 +54,21 @@ final class HalfLengthTwiddles<T: KernelScalar>: Sendable {
 
 /// The twiddle tables made so far, by signal length.
 enum TwiddleCache {
-    static let float32 = Mutex<[Int: HalfLengthTwiddles<Float>]>([:])
-    static let float64 = Mutex<[Int: HalfLengthTwiddles<Double>]>([:])
+    struct Key: Hashable {
+        let dtype: DType, n: Int
+    }
+
+    static let tables = Mutex<[Key: any Sendable]>([:])
 
     static func table<T: KernelScalar>(_: T.Type, n: Int) -> HalfLengthTwiddles<T> {
-        if T.self == Float.self {
-            return float32.withLock { cache in
-                if let t = cache[n] { return t }
-                let t = HalfLengthTwiddles<Float>(n: n)
-                if cache.count > 256 { cache.removeAll() }
-                cache[n] = t
-                return t
-            } as! HalfLengthTwiddles<T>
-        }
-        return float64.withLock { cache in
-            if let t = cache[n] { return t }
-            let t = HalfLengthTwiddles<Double>(n: n)
-            if cache.count > 256 { cache.removeAll() }
-            cache[n] = t
+        tables.withLock { cache in
+            let key = Key(dtype: T.dtype, n: n)
+            if let t = cache[key] as? HalfLengthTwiddles<T> { return t }
+            let t = HalfLengthTwiddles<T>(n: n)
+            if cache.count > 512 { cache.removeAll() }
+            cache[key] = t
             return t
-        } as! HalfLengthTwiddles<T>
+        }
     }
 }
 
@@ -99,7 +94,7 @@ extension Tensor {
                 halfLengthForward(Float.self, z, zStride: direct ? m : h, dst, rows: rows, n: n, bins: m)
             case .float64:
                 halfLengthForward(Double.self, z, zStride: direct ? m : h, dst, rows: rows, n: n, bins: m)
-            default: notImplemented("rfft", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("rfft", dtype)
             }
         }
         return out
@@ -118,7 +113,7 @@ extension Tensor {
             switch dtype {
             case .float32: halfLengthAdjoint(Float.self, src + row * gRow, d, rows: rows, n: n, bins: m)
             case .float64: halfLengthAdjoint(Double.self, src + row * gRow, d, rows: rows, n: n, bins: m)
-            default: notImplemented("rfft", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("rfft", dtype)
             }
             FFTW.c2cRows(n: h, batch: rows, dtype: dtype, direction: .c2cBackward, outputDistance: h, input: d, output: d)
         }

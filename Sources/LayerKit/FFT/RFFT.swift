@@ -182,7 +182,7 @@ extension Tensor {
         case .float64:
             scaleSpectrum(src.assumingMemoryBound(to: Double.self), srcBins, dst.assumingMemoryBound(to: Double.self), dstBins,
                           batch: batch, n: n, edge: edge, interior: interior)
-        default: notImplemented("fft", dtype)
+        case .int64, .int32, .uint8, .bool: notImplemented("fft", dtype)
         }
     }
 

@@ -23,3 +23,22 @@ extension DType {
         }
     }
 }
+
+/// A kernel that moves elements without looking at their values (copies, permutations,
+/// gathers, selections), written once over an unsigned integer type of the element's width.
+protocol BitsKernel {
+    /// Runs the kernel with `Bits` an unsigned integer as wide as the dtype's elements.
+    func run<Bits>(_: Bits.Type)
+}
+
+extension DType {
+    /// Runs `kernel` at the unsigned integer type as wide as this dtype's elements.
+    @inline(__always)
+    func dispatch<K: BitsKernel>(bits kernel: K) {
+        switch self {
+        case .float64, .int64: kernel.run(UInt64.self)
+        case .float32, .int32: kernel.run(UInt32.self)
+        case .uint8, .bool: kernel.run(UInt8.self)
+        }
+    }
+}

@@ -13,6 +13,13 @@ protocol KernelScalar: TensorScalar {
         b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
+    /// `C ← op(A)·op(B)` for complex matrices stored as (re, im) pairs of this type, row-major,
+    /// through CBLAS `cgemm`/`zgemm`; `conj` flags take the conjugate transpose. Sizes and
+    /// leading dimensions count complex elements.
+    static func complexGemm(
+        conjA: Bool, conjB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int, c: UnsafeMutablePointer<Self>, ldc: Int)
+
     /// The sum of `n` contiguous values, accumulated so that a million float32 values sum
     /// without drift (blocks in the type, block sums in `Double`).
     static func contiguousSum(_ p: UnsafePointer<Self>, _ n: Int) -> Double
@@ -66,6 +73,15 @@ extension Float: KernelScalar {
             beta, c, blasint(ldc))
     }
 
+    static func complexGemm(
+        conjA: Bool, conjB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        var one: (Float, Float) = (1, 0), zero: (Float, Float) = (0, 0)
+        cblas_cgemm(CblasRowMajor, conjA ? CblasConjTrans : CblasNoTrans, conjB ? CblasConjTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), &one, a, blasint(lda), b, blasint(ldb), &zero, c, blasint(ldc))
+    }
+
     static func contiguousSum(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
         lk_sum(KernelStrategy.level.code, p, n)
     }
@@ -95,6 +111,15 @@ extension Double: KernelScalar {
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
             beta, c, blasint(ldc))
+    }
+
+    static func complexGemm(
+        conjA: Bool, conjB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        var one: (Double, Double) = (1, 0), zero: (Double, Double) = (0, 0)
+        cblas_zgemm(CblasRowMajor, conjA ? CblasConjTrans : CblasNoTrans, conjB ? CblasConjTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), &one, a, blasint(lda), b, blasint(ldb), &zero, c, blasint(ldc))
     }
 
     static func contiguousSum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {

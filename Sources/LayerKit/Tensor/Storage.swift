@@ -255,7 +255,7 @@ final class Storage {
             for i in 0..<count { d[i] = isNonZero(at: i) ? 1 : 0 }
         case (.float32, _), (.float64, _):
             for i in 0..<count { out.set(i, double: double(at: i)) }
-        default:
+        case (.int64, _), (.int32, _), (.uint8, _), (.bool, _):
             for i in 0..<count { out.set(i, int64: int64(at: i)) }
         }
         return out

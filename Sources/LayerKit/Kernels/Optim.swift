@@ -15,7 +15,7 @@ func sgdStep(_ param: Tensor, grad: Tensor, buffer: Tensor?, _ h: SGDHyper) {
     switch param.dtype {
     case .float32: sgdUpdate(Float.self, param.storage, grad.storage, buffer?.storage, h)
     case .float64: sgdUpdate(Double.self, param.storage, grad.storage, buffer?.storage, h)
-    default: notImplemented("sgd", param.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("sgd", param.dtype)
     }
 }
 
@@ -26,7 +26,7 @@ func adamStep(_ param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, m
         adamUpdate(Float.self, param.storage, grad.storage, expAvg.storage, expAvgSq.storage, maxExpAvgSq?.storage, h)
     case .float64:
         adamUpdate(Double.self, param.storage, grad.storage, expAvg.storage, expAvgSq.storage, maxExpAvgSq?.storage, h)
-    default: notImplemented("adam", param.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("adam", param.dtype)
     }
 }
 

@@ -11,15 +11,14 @@ func gatherRows(_ src: Storage, rowOffsets: [Int], rowLength: Int, into out: Sto
 
 /// `out[i]` ← `src[offsets[i]]`.
 func gatherElements(_ src: Storage, offsets: [Int], into out: Storage) {
-    func run<T>(_: T.Type) {
-        let s = src.readPointer(T.self), o = out.pointer(T.self)
-        for (i, offset) in offsets.enumerated() { o[i] = s[offset] }
+    struct Gather: BitsKernel {
+        let src: Storage, offsets: [Int], out: Storage
+        func run<T>(_: T.Type) {
+            let s = src.readPointer(T.self), o = out.pointer(T.self)
+            for (i, offset) in offsets.enumerated() { o[i] = s[offset] }
+        }
     }
-    switch src.dtype.byteSize {
-    case 8: run(UInt64.self)
-    case 4: run(UInt32.self)
-    default: run(UInt8.self)
-    }
+    src.dtype.dispatch(bits: Gather(src: src, offsets: offsets, out: out))
 }
 
 /// `dst` row at `rowOffsets[r]` += `g` row `r` (float dtypes; repeated offsets accumulate).
@@ -34,7 +33,7 @@ func scatterAddRows(_ g: Storage, rowOffsets: [Int], rowLength: Int, into dst: S
     switch g.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: notImplemented("index_add", g.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("index_add", g.dtype)
     }
 }
 
@@ -47,6 +46,6 @@ func scatterAddElements(_ g: Storage, offsets: [Int], into dst: Storage) {
     switch g.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: notImplemented("scatter_add", g.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("scatter_add", g.dtype)
     }
 }

@@ -266,7 +266,7 @@ extension Tensor {
             return Tensor(storage: out, shape: shape)
         }
         let out = Storage(dtype: dtype, count: count)
-        if dtype == .float32 { unaryLoop(Float.self, storage, out, k) } else { unaryLoop(Double.self, storage, out, k) }
+        dtype.dispatch("map", UnaryMap(x: storage, out: out, k: k))
         return Tensor(storage: out, shape: shape)
     }
 
@@ -326,16 +326,14 @@ func fillKernel(_ s: Storage, _ value: Double) {
 /// `out[i] = mask[i] ? a[i] : b[i]` over same-count storages (`mask` is `.bool`; `a`, `b`
 /// and `out` share a dtype): a byte-width copy, so it serves every dtype.
 func selectLoop(_ mask: Storage, _ a: Storage, _ b: Storage, _ out: Storage) {
-    let m = mask.readPointer(UInt8.self)
-    func run<T>(_: T.Type) {
-        let pa = a.readPointer(T.self), pb = b.readPointer(T.self), po = out.pointer(T.self)
-        for i in 0..<out.count { po[i] = m[i] != 0 ? pa[i] : pb[i] }
+    struct Select: BitsKernel {
+        let mask: Storage, a: Storage, b: Storage, out: Storage
+        func run<T>(_: T.Type) {
+            let m = mask.readPointer(UInt8.self), pa = a.readPointer(T.self), pb = b.readPointer(T.self), po = out.pointer(T.self)
+            for i in 0..<out.count { po[i] = m[i] != 0 ? pa[i] : pb[i] }
+        }
     }
-    switch out.dtype.byteSize {
-    case 8: run(UInt64.self)
-    case 4: run(UInt32.self)
-    default: run(UInt8.self)
-    }
+    out.dtype.dispatch(bits: Select(mask: mask, a: a, b: b, out: out))
 }
 
 /// ``contiguousSum(_:_:)`` split over ``Parallelism/threadCount`` threads for large `n`, at
@@ -349,4 +347,10 @@ func parallelSum<T: KernelScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
         parts.withLock { $0[lo] = s }
     }
     return parts.withLock { $0.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
+}
+
+/// ``Tensor/map(_:)``'s float loop, dispatched on the dtype.
+private struct UnaryMap<K: UnaryKernel>: FloatKernel {
+    let x: Storage, out: Storage, k: K
+    func run<T: KernelScalar>(_: T.Type) { unaryLoop(T.self, x, out, k) }
 }
