@@ -46,7 +46,6 @@ if levelsMode {
     print("CPU \(SIMDLevel.cpu); kernels tested at \(SIMDLevel.allCases.filter { $0 <= SIMDLevel.cpu }.map(\.description).joined(separator: ", "))")
     exit(0)
 }
-openblas_set_num_threads(Int32(threads))
 setenv("LAYERKIT_NUM_THREADS", String(threads), 1)
 print("layerkit-bench: threads \(threads), OpenBLAS \(String(cString: openblas_get_config()))")
 if String(cString: openblas_get_config()).contains("Prescott") && ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {

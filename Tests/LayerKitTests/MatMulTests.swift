@@ -51,28 +51,30 @@ struct MatMulTests {
         #expect(r2.passed, "\(r2)")
     }
 
-    @Test("A skinny x·Wᵀ split into row blocks over LayerKit's threads equals the float64 product")
-    func rowBlockSplit() throws {
-        // 300 × 100 × 20: blocks under OpenBLAS's threading threshold (at most 131 rows);
-        // other layouts and wide products are not split.
-        // Without the skinny kernel, so that the split is what runs.
-        let split = KernelStrategy.Overrides(skinnyProduct: false, smallProductSplit: true)
+    @Test("Products split into blocks of rows or columns over LayerKit's threads equal the float64 product, in every layout",
+          arguments: [(300, 20, 100), (20, 300, 100), (64, 257, 33)])
+    func productSplit(shape: (Int, Int, Int)) throws {
+        let (m, n, k) = shape
+        // Blocks along C's longer side: rows when m ≥ n, columns otherwise.
+        let split = KernelStrategy.Overrides(skinnyProduct: false, productSplit: true)
         withKernels(split) {
-            let rows = KernelStrategy.smallProductSplitRows(transA: false, transB: true, m: 300, n: 20, k: 100, batch: 1)
-            #expect((16...131).contains(rows ?? 0))
-            #expect(KernelStrategy.smallProductSplitRows(transA: false, transB: false, m: 300, n: 20, k: 100, batch: 1) == nil)
-            #expect(KernelStrategy.smallProductSplitRows(transA: true, transB: true, m: 300, n: 20, k: 100, batch: 1) == nil)
-            #expect(KernelStrategy.smallProductSplitRows(transA: false, transB: true, m: 300, n: 40, k: 100, batch: 1) == nil)
+            let expected: KernelStrategy.ProductSplit = Parallelism.threadCount < 2 ? .whole
+                : m >= n ? .rows(Swift.min(Parallelism.threadCount, m / 16)) : .columns(Swift.min(Parallelism.threadCount, n / 16))
+            #expect(KernelStrategy.productSplit(m: m, n: n, k: k) == expected)
         }
+        #expect(withKernels(KernelStrategy.Overrides(productSplit: false)) { KernelStrategy.productSplit(m: m, n: n, k: k) } == .whole)
         for dtype in [DType.float32, .float64] {
             let g = Generator(seed: 31)
             let tol = dtype == .float32 ? 1e-4 : 1e-12
-            let a = Tensor.randn([300, 100], dtype: dtype, generator: g), w = Tensor.randn([20, 100], dtype: dtype, generator: g)
-            let product = withKernels(split) { a.matmul(w, transposeSelf: false, transposeOther: true) }
+            let a = Tensor.randn([m, k], dtype: dtype, generator: g), w = Tensor.randn([n, k], dtype: dtype, generator: g)
             let want = a.to(.float64).matmul(w.T.to(.float64))
-            #expect(allClose(product, want, rtol: tol, atol: tol), "\(dtype)")
+            for (ta, tb) in [(false, true), (false, false), (true, false), (true, true)] {
+                let lhs = ta ? a.T : a, rhs = tb ? w : w.T
+                let product = withKernels(split) { lhs.matmul(rhs, transposeSelf: ta, transposeOther: tb) }
+                #expect(allClose(product, want, rtol: tol, atol: tol), "\(dtype) transA \(ta) transB \(tb): \(maxDiff(product, want))")
+            }
             // Linear: x·Wᵀ + b, the bias tiled into the output first (β = 1).
-            let bias = Tensor.randn([20], dtype: dtype, generator: g)
+            let bias = Tensor.randn([n], dtype: dtype, generator: g)
             let y = withKernels(split) { Tensor.linear(a, weight: w, bias: bias) }
             #expect(allClose(y, want + bias.to(.float64), rtol: tol, atol: tol), "linear \(dtype)")
         }

@@ -2,9 +2,8 @@ import CBLAS
 import CKernels
 
 // Matrix products: CBLAS `sgemm`/`dgemm` with transpose flags (never a copy made only to
-// transpose), and the two ways around OpenBLAS for skinny `x·Wᵀ` that
-// ``KernelStrategy/skinnyProduct(n:k:lda:ldb:)`` and
-// ``KernelStrategy/smallProductSplitRows(transA:transB:m:n:k:batch:)`` choose between.
+// transpose), split over LayerKit's threads (``KernelStrategy/productSplit(m:n:k:)``), and
+// LayerKit's own kernel for skinny `x·Wᵀ` (``KernelStrategy/skinnyProduct(n:k:lda:ldb:)``).
 
 /// `C[i] ← op(A[i])·op(B[i]) + β·C[i]` for `batch` row-major matrices (strides in elements
 /// between the batch's matrices; 0 reuses one operand). All four storages share a float dtype;
@@ -21,17 +20,6 @@ func gemmKernel(
         func run<T: KernelScalar>(_: T.Type) {
             let pa = a.readPointer(T.self), pb = b.readPointer(T.self), pc = c.pointer(T.self)
             if batch == 1, !transA, transB, T.skinnyProduct(pa, k: k, b, n: n, pc, ldc: ldc, beta: T(beta), m: m, lda: lda, ldb: ldb) {
-                return
-            }
-            if let rows = KernelStrategy.smallProductSplitRows(transA: transA, transB: transB, m: m, n: n, k: k, batch: batch) {
-                // Blocks of C's rows, each below OpenBLAS's threading threshold, so each runs on
-                // the thread that calls it.
-                parallelTasks((m + rows - 1) / rows) { block in
-                    let start = block * rows
-                    T.gemm(transA: false, transB: true, m: Swift.min(rows, m - start), n: n, k: k, alpha: 1,
-                           a: pa + start * lda, lda: lda, b: pb, ldb: ldb,
-                           beta: T(beta), c: pc + start * ldc, ldc: ldc)
-                }
                 return
             }
             for i in 0..<batch {
@@ -99,6 +87,7 @@ enum OpenBLASWarmUp {
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
         a.initialize(repeating: 0, count: n * k)
         b.initialize(repeating: 0, count: k * n)
+        _ = OpenBLASSetup.singleThreaded
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(k),
                     1, a, blasint(k), b, blasint(n), 0, c, blasint(n))
         return true

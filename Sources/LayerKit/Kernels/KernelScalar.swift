@@ -6,8 +6,9 @@ import CKernels
 /// Swift loop for the other. Kernels are written once over it (``FloatKernel``) and picked by
 /// ``DType/dispatch(_:_:)``.
 protocol KernelScalar: TensorScalar {
-    /// `C ← α·op(A)·op(B) + β·C`, row-major, through CBLAS `sgemm`/`dgemm`.
-    static func gemm(
+    /// `C ← α·op(A)·op(B) + β·C`, row-major, one single-threaded CBLAS `sgemm`/`dgemm` call
+    /// (``gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits over threads).
+    static func blasGemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         alpha: Self, a: UnsafePointer<Self>, lda: Int,
         b: UnsafePointer<Self>, ldb: Int,
@@ -59,8 +60,52 @@ protocol KernelScalar: TensorScalar {
         _ i: Int, _ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ d: UnsafeMutablePointer<Self>, level: SIMDLevel)
 }
 
-extension Float: KernelScalar {
+extension KernelScalar {
+    /// `C ← α·op(A)·op(B) + β·C`, row-major: OpenBLAS runs single-threaded (one thread pool,
+    /// LayerKit's), and a product large enough (``KernelStrategy/productSplit(m:n:k:)``) runs
+    /// as blocks of C's rows, or of its columns when C has few rows, over LayerKit's threads.
+    @inline(__always)
     static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int
+    ) {
+        _ = OpenBLASSetup.singleThreaded
+        switch KernelStrategy.productSplit(m: m, n: n, k: k) {
+        case .whole:
+            blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                     beta: beta, c: c, ldc: ldc)
+        case .rows(let blocks):
+            // Rows r of C are rows r of op(A): A's row r (column r when transposed).
+            parallelTasks(blocks) { block in
+                let lo = block * m / blocks, hi = (block + 1) * m / blocks
+                blasGemm(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                         a: a + (transA ? lo : lo * lda), lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
+            }
+        case .columns(let blocks):
+            // Columns j of C are columns j of op(B): B's column j (row j when transposed).
+            parallelTasks(blocks) { block in
+                let lo = block * n / blocks, hi = (block + 1) * n / blocks
+                blasGemm(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
+                         b: b + (transB ? lo * ldb : lo), ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+            }
+        }
+    }
+}
+
+/// OpenBLAS set to one thread, once, before LayerKit's first product: LayerKit splits products
+/// over its own pool, so OpenBLAS's threads (which spin for about 0.1 s after each call, taking
+/// the cores LayerKit's element-wise loops want) never start.
+enum OpenBLASSetup {
+    static let singleThreaded: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+}
+
+extension Float: KernelScalar {
+    static func blasGemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
@@ -101,7 +146,7 @@ extension Float: KernelScalar {
 }
 
 extension Double: KernelScalar {
-    static func gemm(
+    static func blasGemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         alpha: Double, a: UnsafePointer<Double>, lda: Int,
         b: UnsafePointer<Double>, ldb: Int,

@@ -1,5 +1,3 @@
-import CBLAS
-
 /// Every choice LayerKit makes between two ways of computing the same thing — which GEMM,
 /// which FFT, when to split work over threads, which derived values to keep — in one place,
 /// each with its threshold, the reason for it and how to override it.
@@ -22,8 +20,8 @@ public enum KernelStrategy {
         var level: SIMDLevel?
         /// Whether a skinny `x·Wᵀ` runs ``skinnyProduct(n:k:lda:ldb:)``'s kernel (needs AVX2).
         var skinnyProduct: Bool?
-        /// Whether a skinny `x·Wᵀ` on OpenBLAS is split into row blocks.
-        var smallProductSplit: Bool?
+        /// Whether a product splits over threads whatever its size.
+        var productSplit: Bool?
         /// The number of groups a batch of products is split into.
         var productGroups: Int?
         /// Whether the tensor reduction runs its tile kernel (needs AVX-512).
@@ -84,40 +82,41 @@ public enum KernelStrategy {
         return overrides.skinnyProduct ?? true
     }
 
-    /// OpenBLAS's threading threshold on `m·n·k` (`SMP_THRESHOLD_MIN` × `GEMM_MULTITHREAD_THRESHOLD`).
-    static let blasThreadingThreshold = 65536 * 4
-
-    /// The largest `m·n·k` ``smallProductSplitRows(transA:transB:m:n:k:batch:)`` splits.
-    static let smallProductSplitMaxWork = 4 << 20
-
-    /// The rows of C per block when a skinny `op(A)·Bᵀ` (fewer than 32 columns, no skinny
-    /// kernel) runs as row blocks under OpenBLAS's threading threshold over LayerKit's threads,
-    /// or nil to run it whole. OpenBLAS splits every product above 65536 × 4 multiply-adds over
-    /// all its threads; for `Linear(256, 10)` at batch 256 waking them cost more than they saved
-    /// (38–42 µs on 2 threads, 25–33 split). Other shapes and layouts measured the same or slower
-    /// split (`layerkit-bench --only micro.gemm`). Blocks are a multiple of the thread count;
-    /// override `smallProductSplit`.
-    static func smallProductSplitRows(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, batch: Int) -> Int? {
-        let work = m &* n &* k
-        guard batch == 1, !transA, transB, n < 32 else { return nil }
-        let threads = Parallelism.threadCount
-        guard overrides.smallProductSplit ?? (work > blasThreadingThreshold && work <= smallProductSplitMaxWork
-              && threads > 1 && openblas_get_num_threads() > 1) else { return nil }
-        let limit = blasThreadingThreshold / Swift.max(1, n &* k)
-        guard limit > 0 else { return nil }
-        let blocks = ((m + limit - 1) / limit + threads - 1) / threads * threads
-        let rows = (m + blocks - 1) / blocks
-        // Blocks so thin that each call's packing of W dominates are not worth it.
-        return rows >= 16 && rows < m ? rows : nil
+    /// How a product is split over LayerKit's threads.
+    enum ProductSplit: Equatable {
+        /// One OpenBLAS call on the calling thread.
+        case whole
+        /// That many blocks of C's rows (C has at least as many rows as columns).
+        case rows(Int)
+        /// That many blocks of C's columns.
+        case columns(Int)
     }
 
-    /// How many groups to split `n` independent products into: one per LayerKit thread when
-    /// OpenBLAS runs single-threaded (``Parallelism/blasThreadCount`` = 1) and there is enough
-    /// work (`unitCost` is one product's output elements; 16k outputs per group at least), else
-    /// 1 (one call after another, OpenBLAS splitting each). Override `productGroups`.
+    /// The `m·n·k` from which a product splits over threads: OpenBLAS's own threading threshold
+    /// (`SMP_THRESHOLD_MIN` × `GEMM_MULTITHREAD_THRESHOLD`, 65536 × 4). OpenBLAS itself runs
+    /// single-threaded (one thread pool), so LayerKit splits what OpenBLAS would have split.
+    static let productSplitWork = 65536 * 4
+
+    /// How `C [m × n] = op(A)·op(B)` over `k` runs: whole below ``productSplitWork`` or on one
+    /// thread; otherwise one block per thread, along C's longer side (each block then packs a
+    /// share of one operand and all of the other, as OpenBLAS's own split does), blocks at
+    /// least 16 rows or columns wide. Override `productSplit`.
+    static func productSplit(m: Int, n: Int, k: Int) -> ProductSplit {
+        let threads = Parallelism.threadCount
+        let forced = overrides.productSplit
+        guard threads > 1, forced ?? (m &* n &* k >= productSplitWork) else { return .whole }
+        let blocks = Swift.min(threads, Swift.max(m, n) / 16)
+        guard blocks > 1 else { return .whole }
+        return m >= n ? .rows(blocks) : .columns(blocks)
+    }
+
+    /// How many groups to split `n` independent products into (per-sample convolutions, the
+    /// FNO's truncated transforms): one per LayerKit thread when there is enough work
+    /// (`unitCost` is one product's output elements; 16k outputs per group at least), else 1
+    /// (one call after another, each split by ``productSplit(m:n:k:)``). Override `productGroups`.
     static func productGroups(_ n: Int, unitCost: Int) -> Int {
         if let forced = overrides.productGroups { return Swift.max(1, Swift.min(forced, n)) }
-        guard n > 1, Parallelism.threadCount > 1, openblas_get_num_threads() == 1 else { return 1 }
+        guard n > 1, Parallelism.threadCount > 1 else { return 1 }
         return Swift.max(1, Swift.min(Parallelism.threadCount, n, n &* unitCost / (1 << 14)))
     }
 

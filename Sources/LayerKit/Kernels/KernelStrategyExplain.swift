@@ -10,7 +10,7 @@ extension KernelStrategy {
         return """
             SIMD level \(level) (CPU supports up to \(SIMDLevel.cpu); levels tested by the suite here: \
             \(SIMDLevel.allCases.filter { $0 <= SIMDLevel.cpu }.map(\.description).joined(separator: ", ")))
-            threads: LayerKit \(Parallelism.threadCount), OpenBLAS \(openblas_get_num_threads()) \
+            threads: \(Parallelism.threadCount), one pool (LayerKit's); OpenBLAS single-threaded \
             (\(String(cString: openblas_get_config())))
             environment: \(env.isEmpty ? "none of LayerKit's variables set" : env.joined(separator: " "))
             """
@@ -23,14 +23,17 @@ extension KernelStrategy {
         if dtype == .float32 && !transA && transB && skinnyProduct(n: n, k: k, lda: k, ldb: k) {
             return "\(shape): LayerKit's skinny kernel at \(level) over Wᵀ padded to 16 columns, kept with W (n = \(n) ≤ 16)"
         }
-        if let rows = smallProductSplitRows(transA: transA, transB: transB, m: m, n: n, k: k, batch: 1) {
-            return "\(shape): row blocks of \(rows) under OpenBLAS's threading threshold over LayerKit's \(Parallelism.threadCount) threads (m·n·k = \(m * n * k) in (\(blasThreadingThreshold), \(smallProductSplitMaxWork)], n < 32)"
+        let call = dtype == .float32 ? "sgemm" : "dgemm"
+        let warmUp = dtype == .float32 && m * n * k >= openBLASWarmUpWork ? " (after the one-time warm-up)" : ""
+        switch productSplit(m: m, n: n, k: k) {
+        case .whole:
+            return "\(shape): one single-threaded OpenBLAS \(call)" + warmUp
+        case .rows(let blocks):
+            return "\(shape): \(blocks) blocks of C's rows, one single-threaded \(call) each, over LayerKit's threads (m·n·k ≥ \(productSplitWork))" + warmUp
+        case .columns(let blocks):
+            return "\(shape): \(blocks) blocks of C's columns, one single-threaded \(call) each, over LayerKit's threads (m·n·k ≥ \(productSplitWork))" + warmUp
         }
-        let threads = m * n * k > blasThreadingThreshold ? openblas_get_num_threads() : 1
-        return "\(shape): one OpenBLAS \(dtype == .float32 ? "sgemm" : "dgemm") on \(threads) thread(s)"
-            + (dtype == .float32 && m * n * k >= openBLASWarmUpWork ? " (after the one-time warm-up)" : "")
     }
-
     /// The path `rfft(bins:)` of `rows` rows of `n` points takes.
     public static func explainRFFT(rows: Int, n: Int, bins: Int, dtype: DType = .float32) -> String {
         let shape = "\(dtype.rawValue) rfft(bins: \(bins)) of \(rows)×\(n)"

@@ -7,8 +7,9 @@ import Darwin
 #endif
 import Synchronization
 
-/// How many threads LayerKit's own loops use for large element-wise work, reductions, FFT row
-/// blocks and split products (BLAS calls are separate: ``blasThreadCount``).
+/// How many threads LayerKit uses: its one thread pool runs the large element-wise loops,
+/// reductions, FFT row blocks and the products, split into blocks that OpenBLAS computes
+/// single-threaded (OpenBLAS's own threads never start).
 ///
 /// The default is the `LAYERKIT_NUM_THREADS` environment variable if set, else the number of
 /// active processors. Work under about 64k elements always runs on the calling thread
