@@ -1,7 +1,7 @@
-// layerkit-bench: times the workloads of shared/bench-ref/README.md (same ids, same timing rules)
-// and writes the JSON that shared/bench-ref/compare.py reads.
+// layerkit-bench: times the workloads of bench/bench_torch.py (same ids, same timing rules; the
+// ids are listed in Notes/benchmarks.md) and writes the JSON that bench/compare.py reads.
 //
-//   swift build -c release --product layerkit-bench --scratch-path .build-release -Xcc -march=native
+//   swift build -c release --product layerkit-bench --scratch-path .build-release
 //   .build-release/release/layerkit-bench --threads 2 --out layerkit_t2.json [--only tinyop] [--reps 30]
 //   .build-release/release/layerkit-bench --memory [--steps 10000]     (resident memory of MLP training)
 import CBLAS
