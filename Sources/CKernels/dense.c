@@ -41,7 +41,7 @@
 #define PICK3(level, name) ((level) >= 2 ? name##_avx512 : (level) == 1 ? name##_avx2 : name##_portable)
 #define PICK_FMA(level, name) ((level) >= 2 ? name##_avx512 : name##_avx2)
 #else
-#define PICK3(level, name) (name##_portable)
+#define PICK3(level, name) ((void)(level), name##_portable)
 #endif
 
 void lk_skinny_rows(int level, const float *a, long k, const float *wT, long n, float *c, long ldc, float beta,
@@ -52,7 +52,7 @@ void lk_skinny_rows(int level, const float *a, long k, const float *wT, long n, 
         return;
     }
 #endif
-    (void)a; (void)k; (void)wT; (void)n; (void)c; (void)ldc; (void)beta; (void)lo; (void)hi;
+    (void)level; (void)a; (void)k; (void)wT; (void)n; (void)c; (void)ldc; (void)beta; (void)lo; (void)hi;
     abort(); /* LayerKit takes OpenBLAS at level 0 */
 }
 
@@ -64,7 +64,7 @@ void lk_quadratic_tile(int level, const float *o, long ldo, const float *s, long
         return;
     }
 #endif
-    (void)o; (void)ldo; (void)s; (void)count; (void)y; (void)ldy; (void)accumulate; (void)rows; (void)mirror;
+    (void)level; (void)o; (void)ldo; (void)s; (void)count; (void)y; (void)ldy; (void)accumulate; (void)rows; (void)mirror;
     (void)ldm;
     abort(); /* LayerKit takes OpenBLAS below level 2 */
 }
