@@ -99,3 +99,16 @@ double lk_sum(int level, const float *p, long n) { return PICK3(level, sum)(p, n
 
 ELEMENTWISE_ENTRIES(float, f32)
 ELEMENTWISE_ENTRIES(double, f64)
+
+#define OPTIMISER_ENTRIES(type, suffix)                                                                                \
+    void lk_sgd_##suffix(int level, int mode, type *p, const type *g, type *b, long lo, long hi, type negLr, type wd,  \
+                         type mu, type keep) {                                                                         \
+        PICK3(level, sgd_##suffix)(mode, p, g, b, lo, hi, negLr, wd, mu, keep);                                        \
+    }                                                                                                                  \
+    void lk_adam_##suffix(int level, type *p, const type *g, type *m, type *v, type *vmax, long lo, long hi, type w1,  \
+                          type b2, type w2, type negStep, type bc2, type eps, type l2) {                               \
+        PICK3(level, adam_##suffix)(p, g, m, v, vmax, lo, hi, w1, b2, w2, negStep, bc2, eps, l2);                      \
+    }
+
+OPTIMISER_ENTRIES(float, f32)
+OPTIMISER_ENTRIES(double, f64)

@@ -283,3 +283,72 @@ static double K(sum)(const float *p, long n) {
 ELEMENTWISE(float, f32)
 ELEMENTWISE(double, f64)
 #undef ELEMENTWISE
+
+/* ---- Optimiser updates (float and double), in place ------------------------------------
+   SGD, mode: 0 p += negLr g; 1 the same with weight decay d = g + wd p; 2 first momentum step
+   (b = d); 3 first step, Nesterov; 4 b = b mu + keep d, p += negLr b; 5 the same, Nesterov
+   (p += negLr (d + mu b)). Adam: d = g + l2 p, m += w1 (d - m), v = v b2 + w2 d d, with vmax
+   (AMSGrad) vmax = max(vmax, v), p += negStep m / (sqrt(v or vmax) / bc2 + eps). The same
+   operations in the same order as LayerKit's Swift loops had (no contraction). */
+
+#define OPTIMISERS(type, suffix, sqrtfn)                                                                               \
+    static void K(sgd_##suffix)(int mode, type *p, const type *g, type *b, long lo, long hi, type negLr, type wd,   \
+                                type mu, type keep) {                                                                \
+        switch (mode) {                                                                                                \
+        case 0: for (long i = lo; i < hi; i++) p[i] += negLr * g[i]; break;                                            \
+        case 1: for (long i = lo; i < hi; i++) p[i] += negLr * (g[i] + wd * p[i]); break;                              \
+        case 2:                                                                                                        \
+            for (long i = lo; i < hi; i++) {                                                                           \
+                const type d = g[i] + wd * p[i];                                                                       \
+                b[i] = d;                                                                                              \
+                p[i] += negLr * d;                                                                                     \
+            }                                                                                                          \
+            break;                                                                                                     \
+        case 3:                                                                                                        \
+            for (long i = lo; i < hi; i++) {                                                                           \
+                const type d = g[i] + wd * p[i];                                                                       \
+                b[i] = d;                                                                                              \
+                p[i] += negLr * (d + mu * d);                                                                          \
+            }                                                                                                          \
+            break;                                                                                                     \
+        case 4:                                                                                                        \
+            for (long i = lo; i < hi; i++) {                                                                           \
+                const type d = g[i] + wd * p[i];                                                                       \
+                const type v = b[i] * mu + keep * d;                                                                   \
+                b[i] = v;                                                                                              \
+                p[i] += negLr * v;                                                                                     \
+            }                                                                                                          \
+            break;                                                                                                     \
+        default:                                                                                                       \
+            for (long i = lo; i < hi; i++) {                                                                           \
+                const type d = g[i] + wd * p[i];                                                                       \
+                const type v = b[i] * mu + keep * d;                                                                   \
+                b[i] = v;                                                                                              \
+                p[i] += negLr * (d + mu * v);                                                                          \
+            }                                                                                                          \
+            break;                                                                                                     \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static void K(adam_##suffix)(type *p, const type *g, type *m, type *v, type *vmax, long lo, long hi, type w1,   \
+                                 type b2, type w2, type negStep, type bc2, type eps, type l2) {                        \
+        if (vmax) {                                                                                                    \
+            for (long i = lo; i < hi; i++) {                                                                           \
+                const type d = g[i] + l2 * p[i];                                                                       \
+                m[i] += w1 * (d - m[i]);                                                                               \
+                v[i] = v[i] * b2 + w2 * d * d;                                                                         \
+                vmax[i] = v[i] >= vmax[i] ? v[i] : vmax[i];                                                            \
+                p[i] += negStep * (m[i] / (sqrtfn(vmax[i]) / bc2 + eps));                                              \
+            }                                                                                                          \
+        } else {                                                                                                       \
+            for (long i = lo; i < hi; i++) {                                                                           \
+                const type d = g[i] + l2 * p[i];                                                                       \
+                m[i] += w1 * (d - m[i]);                                                                               \
+                v[i] = v[i] * b2 + w2 * d * d;                                                                         \
+                p[i] += negStep * (m[i] / (sqrtfn(v[i]) / bc2 + eps));                                                 \
+            }                                                                                                          \
+        }                                                                                                              \
+    }
+
+OPTIMISERS(float, f32, __builtin_elementwise_sqrt)
+OPTIMISERS(double, f64, __builtin_elementwise_sqrt)
+#undef OPTIMISERS

@@ -104,7 +104,7 @@ func runWorkloads(_ h: inout Harness) {
         }
         h.bench("micro.rfftbins.1024x100") { blackHole(xf.rfft(bins: 50)) }
         h.bench("micro.rfftbins.256x1024") { blackHole(xf2.rfft(bins: 512)) }
-        // Single products around OpenBLAS's threading threshold (SmallProductSplit), m x n x k.
+        // Single products around the threshold where products split over threads (KernelStrategy.productSplit), m x n x k.
         for (m, n, k) in [(256, 10, 256), (10, 256, 256), (256, 256, 10), (128, 128, 128), (256, 64, 256), (256, 256, 64),
                           (512, 128, 128), (256, 256, 256), (64, 784, 256), (256, 256, 784)] {
             let a = Tensor.randn([m, k]), b = Tensor.randn([k, n]), bt = Tensor.randn([n, k])

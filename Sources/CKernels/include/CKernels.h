@@ -86,6 +86,23 @@ void lk_relu_f64(int level, const double *x, double *out, long n);
 void lk_fill_f32(int level, float *p, float value, long n);
 void lk_fill_f64(int level, double *p, double value, long n);
 
+/* ---- Optimiser updates, in place, over elements lo ..< hi ------------------------------ */
+
+/* SGD. mode 0: p += negLr g; 1: with weight decay, d = g + wd p, p += negLr d; 2: the first
+   momentum step, b = d, p += negLr d; 3: the same, Nesterov, p += negLr (d + mu d); 4: b = b mu +
+   keep d, p += negLr b; 5: the same, Nesterov, p += negLr (d + mu b). b may be null for 0 and 1. */
+void lk_sgd_f32(int level, int mode, float *p, const float *g, float *b, long lo, long hi, float negLr, float wd,
+                float mu, float keep);
+void lk_sgd_f64(int level, int mode, double *p, const double *g, double *b, long lo, long hi, double negLr, double wd,
+                double mu, double keep);
+
+/* Adam: d = g + l2 p, m += w1 (d - m), v = v b2 + w2 d d, (AMSGrad, vmax non-null: vmax = max(vmax,
+   v)), p += negStep m / (sqrt(v or vmax) / bc2 + eps). */
+void lk_adam_f32(int level, float *p, const float *g, float *m, float *v, float *vmax, long lo, long hi, float w1,
+                 float b2, float w2, float negStep, float bc2, float eps, float l2);
+void lk_adam_f64(int level, double *p, const double *g, double *m, double *v, double *vmax, long lo, long hi,
+                 double w1, double b2, double w2, double negStep, double bc2, double eps, double l2);
+
 /* ---- The lane FFT (level 2 only) --------------------------------------------------------- */
 
 /* Bins 0 ..< m (m <= h + 1) of the real DFT of each of batch rows of in (n = 2h floats each),

@@ -1,7 +1,7 @@
 import CKernels
 
-// The element-wise ops that have C kernels (`CKernels/dense_body.h`), compiled for every SIMD
-// level: the generic Swift loops of Ops/Kernels.swift vectorise only for the build's target
+// The element-wise ops and optimiser updates that have C kernels (`CKernels/dense_body.h`),
+// compiled for every SIMD level: the generic Swift loops of Ops/Kernels.swift vectorise only for the build's target
 // (SSE2 by default), these for the CPU they run on.
 
 /// A binary element-wise function with a C kernel (the codes `lk_binary_f32` takes).
@@ -34,6 +34,21 @@ extension Float {
         }
     }
 
+    static func sgd(
+        _ mode: Int32, _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ b: UnsafeMutablePointer<Float>?,
+        _ lo: Int, _ hi: Int, negLr: Float, wd: Float, mu: Float, keep: Float, level: SIMDLevel
+    ) {
+        lk_sgd_f32(level.code, mode, p, g, b, lo, hi, negLr, wd, mu, keep)
+    }
+
+    static func adam(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+        _ v: UnsafeMutablePointer<Float>, _ vmax: UnsafeMutablePointer<Float>?, _ lo: Int, _ hi: Int,
+        _ c: AdamCoefficients<Float>, level: SIMDLevel
+    ) {
+        lk_adam_f32(level.code, p, g, m, v, vmax, lo, hi, c.w1, c.b2, c.w2, c.negStep, c.bc2, c.eps, c.l2)
+    }
+
     static func fill(_ s: Storage, _ value: Double) {
         let p = s.pointer(Float.self), v = Float(value), level = KernelStrategy.level.code
         parallelChunks(s.count) { lo, hi in lk_fill_f32(level, p + lo, v, hi - lo) }
@@ -53,6 +68,21 @@ extension Double {
         case .affine(let scale, let shift): lk_affine_f64(level.code, x, scale, shift, out, n)
         case .relu: lk_relu_f64(level.code, x, out, n)
         }
+    }
+
+    static func sgd(
+        _ mode: Int32, _ p: UnsafeMutablePointer<Double>, _ g: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>?,
+        _ lo: Int, _ hi: Int, negLr: Double, wd: Double, mu: Double, keep: Double, level: SIMDLevel
+    ) {
+        lk_sgd_f64(level.code, mode, p, g, b, lo, hi, negLr, wd, mu, keep)
+    }
+
+    static func adam(
+        _ p: UnsafeMutablePointer<Double>, _ g: UnsafePointer<Double>, _ m: UnsafeMutablePointer<Double>,
+        _ v: UnsafeMutablePointer<Double>, _ vmax: UnsafeMutablePointer<Double>?, _ lo: Int, _ hi: Int,
+        _ c: AdamCoefficients<Double>, level: SIMDLevel
+    ) {
+        lk_adam_f64(level.code, p, g, m, v, vmax, lo, hi, c.w1, c.b2, c.w2, c.negStep, c.bc2, c.eps, c.l2)
     }
 
     static func fill(_ s: Storage, _ value: Double) {

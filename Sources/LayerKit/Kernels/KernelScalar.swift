@@ -45,6 +45,17 @@ protocol KernelScalar: TensorScalar {
     /// `out[t] = op(x[t])` for `t < n` through the C kernel.
     static func unary(_ op: UnarySIMD, _ x: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, _ n: Int, level: SIMDLevel)
 
+    /// One SGD update of elements `lo..<hi` in place (`lk_sgd_f32`'s modes).
+    static func sgd(
+        _ mode: Int32, _ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>, _ b: UnsafeMutablePointer<Self>?,
+        _ lo: Int, _ hi: Int, negLr: Self, wd: Self, mu: Self, keep: Self, level: SIMDLevel)
+
+    /// One Adam update of elements `lo..<hi` in place (AMSGrad when `vmax` is given).
+    static func adam(
+        _ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>, _ m: UnsafeMutablePointer<Self>,
+        _ v: UnsafeMutablePointer<Self>, _ vmax: UnsafeMutablePointer<Self>?, _ lo: Int, _ hi: Int,
+        _ c: AdamCoefficients<Self>, level: SIMDLevel)
+
     /// Every element of `s` (of this type) set to `value`, split over threads.
     static func fill(_ s: Storage, _ value: Double)
 

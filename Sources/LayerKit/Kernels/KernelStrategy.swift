@@ -3,10 +3,11 @@
 /// each with its threshold, the reason for it and how to override it.
 ///
 /// Nothing here changes a result beyond float rounding: every path computes the same values,
-/// and the tests run each path (forced through ``overrides``) against the others. The choices
-/// are made per call from the shape, the dtype, the thread count and the SIMD level
-/// (``level``); ``explain(_:)`` prints them for a shape on this CPU
-/// (`layerkit-bench --explain`).
+/// and the tests run each path (forced for their own task) against the others. The choices are
+/// made per call from the shape, the dtype, the thread count and the SIMD level (the CPU's,
+/// or `LAYERKIT_SIMD`); ``summary``, ``explainProduct(m:n:k:transA:transB:dtype:)``,
+/// ``explainRFFT(rows:n:bins:dtype:)`` and ``explainTensorReduction(batch:inFeatures:outFeatures:dtype:)``
+/// print them for a shape on this CPU (`layerkit-bench --explain`).
 ///
 /// The measurements quoted are in `Notes/benchmarks.md`, `Notes/fft-speed.md` and
 /// `Notes/reduction-speed.md`.

@@ -34,49 +34,13 @@ func adamStep(_ param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, m
 /// inner loops carry no branches.
 @inline(__always)
 func sgdUpdate<T: KernelScalar>(_: T.Type, _ param: Storage, _ grad: Storage, _ buffer: Storage?, _ h: SGDHyper) {
-    let p = param.pointer(T.self), g = grad.readPointer(T.self)
-    let n = param.count
-    let negLr = T(-h.lr), wd = T(h.weightDecay)
-    guard h.momentum != 0, let buffer else {
-        parallelChunks(n) { lo, hi in
-            if h.weightDecay == 0 {
-                for i in lo..<hi { p[i] += negLr * g[i] }
-            } else {
-                for i in lo..<hi { p[i] += negLr * (g[i] + wd * p[i]) }
-            }
-        }
-        return
-    }
-    let b = buffer.pointer(T.self)
-    let mu = T(h.momentum), keep = T(1 - h.dampening)
-    switch (h.first, h.nesterov) {
-    case (true, false):
-        for i in 0..<n {
-            let d = g[i] + wd * p[i]
-            b[i] = d
-            p[i] += negLr * d
-        }
-    case (true, true):
-        for i in 0..<n {
-            let d = g[i] + wd * p[i]
-            b[i] = d
-            p[i] += negLr * (d + mu * d)
-        }
-    case (false, false):
-        for i in 0..<n {
-            let d = g[i] + wd * p[i]
-            let v = b[i] * mu + keep * d
-            b[i] = v
-            p[i] += negLr * v
-        }
-    case (false, true):
-        for i in 0..<n {
-            let d = g[i] + wd * p[i]
-            let v = b[i] * mu + keep * d
-            b[i] = v
-            p[i] += negLr * (d + mu * v)
-        }
-    }
+    let p = param.pointer(T.self), g = grad.readPointer(T.self), level = KernelStrategy.level
+    let negLr = T(-h.lr), wd = T(h.weightDecay), mu = T(h.momentum), keep = T(1 - h.dampening)
+    // The C kernel's modes: without momentum 0 (no decay) or 1; with it 2 + Nesterov on the first
+    // step (the buffer starts as d), 4 + Nesterov after.
+    let b = h.momentum != 0 ? buffer?.pointer(T.self) : nil
+    let mode: Int32 = b == nil ? (h.weightDecay == 0 ? 0 : 1) : (h.first ? 2 : 4) + (h.nesterov ? 1 : 0)
+    parallelChunks(param.count) { lo, hi in T.sgd(mode, p, g, b, lo, hi, negLr: negLr, wd: wd, mu: mu, keep: keep, level: level) }
 }
 
 /// One fused pass: decay, both moment updates and the parameter update per element.
@@ -85,29 +49,20 @@ func adamUpdate<T: KernelScalar>(
     _: T.Type, _ param: Storage, _ grad: Storage, _ expAvg: Storage, _ expAvgSq: Storage, _ maxExpAvgSq: Storage?, _ h: AdamHyper
 ) {
     let p = param.pointer(T.self), g = grad.readPointer(T.self)
-    let m = expAvg.pointer(T.self), v = expAvgSq.pointer(T.self)
-    let n = param.count
-    let w1 = T(1 - h.beta1), b2 = T(h.beta2), w2 = T(1 - h.beta2)
-    let negStep = T(-h.stepSize), bc2 = T(h.bias2Sqrt), eps = T(h.eps)
-    let l2 = h.decoupled ? T.zero : T(h.weightDecay)
+    let m = expAvg.pointer(T.self), v = expAvgSq.pointer(T.self), vmax = maxExpAvgSq?.pointer(T.self)
+    let n = param.count, level = KernelStrategy.level
     if h.decoupled && h.weightDecay != 0 {
-        let shrink = T(1 - h.lr * h.weightDecay)
-        for i in 0..<n { p[i] *= shrink }
-    }
-    if let vmax = maxExpAvgSq?.pointer(T.self) {
-        for i in 0..<n {
-            let d = g[i] + l2 * p[i]
-            m[i] += w1 * (d - m[i])
-            v[i] = v[i] * b2 + w2 * d * d
-            vmax[i] = Swift.max(vmax[i], v[i])
-            p[i] += negStep * (m[i] / (vmax[i].squareRoot() / bc2 + eps))
-        }
-    } else {
-        for i in 0..<n {
-            let d = g[i] + l2 * p[i]
-            m[i] += w1 * (d - m[i])
-            v[i] = v[i] * b2 + w2 * d * d
-            p[i] += negStep * (m[i] / (v[i].squareRoot() / bc2 + eps))
+        var shrink = T(1 - h.lr * h.weightDecay)
+        withUnsafePointer(to: &shrink) { s in
+            parallelChunks(n) { lo, hi in T.binary(.multiply, p + lo, 1, s, 0, p + lo, hi - lo, level: level) }
         }
     }
+    let adam = AdamCoefficients(w1: T(1 - h.beta1), b2: T(h.beta2), w2: T(1 - h.beta2), negStep: T(-h.stepSize),
+                                bc2: T(h.bias2Sqrt), eps: T(h.eps), l2: h.decoupled ? T.zero : T(h.weightDecay))
+    parallelChunks(n) { lo, hi in T.adam(p, g, m, v, vmax, lo, hi, adam, level: level) }
+}
+
+/// Adam's per-step constants, in the parameter's type.
+struct AdamCoefficients<T> {
+    let w1: T, b2: T, w2: T, negStep: T, bc2: T, eps: T, l2: T
 }

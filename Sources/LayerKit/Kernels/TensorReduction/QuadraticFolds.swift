@@ -41,7 +41,7 @@ extension QuadraticForm {
     /// The 32-column panels of the panel-packed fold.
     var panelCount: Int { (k + 31) / 32 }
 
-    /// The fold packed for ``forwardPanels(_:_:_:panelOffset:)``: panel `n` holds
+    /// The fold packed for ``QuadraticTiles/forward(_:_:_:panelOffset:)``: panel `n` holds
     /// `S[q, 32n ..< 32n + 32]` for every pair `q` in turn (`p × 32` contiguous, columns past `k`
     /// zero), kept with `w`'s buffer until that buffer is written to.
     func panelWeight(_ w: Storage) -> Storage {
