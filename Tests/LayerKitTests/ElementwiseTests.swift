@@ -22,7 +22,8 @@ struct ElementwiseTests {
           arguments: [DType.float32, .float64], testedLevels)
     func elementwiseKernels(dtype: DType, level: SIMDLevel) { atLevel(level) {
         let g = Generator(seed: 50)
-        // 1000 elements: past every vector width's tail; a zero and negatives for ReLU.
+        // 1000 elements (above KernelStrategy.elementwiseKernelMinimum, past every vector
+        // width's tail); a zero and negatives for ReLU.
         let a = Tensor.randn([10, 100], dtype: dtype, generator: g), b = Tensor.randn([10, 100], dtype: dtype, generator: g)
         a[flat: 3] = 0
         let row = Tensor.randn([100], dtype: dtype, generator: g), scalar = Tensor(scalar: 1.7, dtype: dtype)

@@ -38,7 +38,7 @@ let testedLevels = SIMDLevel.allCases.filter { $0 <= SIMDLevel.cpu }
 /// `body` with the kernels' choices forced for the current task only (parallel tests do not
 /// see each other's overrides).
 func withKernels<R>(_ overrides: KernelStrategy.Overrides, _ body: () throws -> R) rethrows -> R {
-    try KernelStrategy.$overrides.withValue(overrides, operation: body)
+    try KernelStrategy.withOverrides(overrides, body)
 }
 
 /// `body` with the C kernels at `level`.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Every choice LayerKit makes between two ways of computing the same thing — which GEMM,
 /// which FFT, when to split work over threads, which derived values to keep — in one place,
 /// each with its threshold, the reason for it and how to override it.
@@ -31,8 +33,26 @@ public enum KernelStrategy {
         var laneFFT: Bool?
     }
 
+    /// The overrides of the current task (set through ``withOverrides(_:_:)``).
+    @TaskLocal private static var taskOverrides = Overrides()
+
+    /// How many ``withOverrides(_:_:)`` scopes are open in the process: while none is, no task
+    /// has overrides and the choices skip the task-local lookup (several nanoseconds on every
+    /// op, a tenth of a 5-element `x + 1`).
+    private static let openScopes = Atomic<Int>(0)
+
     /// The overrides in force for the current task.
-    @TaskLocal static var overrides = Overrides()
+    static var overrides: Overrides {
+        openScopes.load(ordering: .acquiring) == 0 ? Overrides() : taskOverrides
+    }
+
+    /// Runs `body` with `overrides` in force for the current task (and the tasks it creates)
+    /// only: tests running in parallel do not see each other's.
+    static func withOverrides<R>(_ overrides: Overrides, _ body: () throws -> R) rethrows -> R {
+        openScopes.wrappingAdd(1, ordering: .releasing)
+        defer { openScopes.wrappingSubtract(1, ordering: .releasing) }
+        return try $taskOverrides.withValue(overrides, operation: body)
+    }
 
     // MARK: - The SIMD level
 
@@ -67,6 +87,11 @@ public enum KernelStrategy {
     static let tileGrain = 1 << 20
     /// Weight elements from which building a fold of the tensor reduction splits over threads.
     static let foldGrain = 1 << 15
+
+    /// Elements from which an element-wise op runs its C kernel rather than the generic Swift
+    /// loop (the same values): the C call's vector loop costs about 50 instructions to set up,
+    /// half of a 5-element `x + 1` (`tinyop.*`); below 64 elements the inlined loop is cheaper.
+    static let elementwiseKernelMinimum = 64
 
     // MARK: - Products
 

@@ -80,7 +80,7 @@ func isTrailingBroadcast(_ small: [Int], of big: [Int]) -> Bool {
 @inline(__always)
 func unaryLoop<T: KernelScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: Storage, _ k: K) {
     let px = x.readPointer(T.self), po = out.pointer(T.self)
-    if let op = k.simd {
+    if let op = k.simd, out.count >= KernelStrategy.elementwiseKernelMinimum {
         let level = KernelStrategy.level
         parallelChunks(out.count) { lo, hi in T.unary(op, px + lo, po + lo, hi - lo, level: level) }
         return
@@ -100,7 +100,8 @@ func binaryLoop<T: KernelScalar, K: BinaryKernel>(
     let pa = a.readPointer(T.self), pb = b.readPointer(T.self), po = out.pointer(T.self)
     let n = out.count
     if n == 0 { return }
-    if let op = k.simd, binarySIMDLoop(T.self, pa, a.count, aShape, pb, b.count, bShape, po, outShape, op) { return }
+    if n >= KernelStrategy.elementwiseKernelMinimum, let op = k.simd,
+       binarySIMDLoop(T.self, pa, a.count, aShape, pb, b.count, bShape, po, outShape, op) { return }
     if a.count == n && b.count == n {
         parallelChunks(n) { lo, hi in
             for i in lo..<hi { po[i] = k(pa[i], pb[i]) }
@@ -349,8 +350,12 @@ func parallelSum<T: KernelScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
     return parts.withLock { $0.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
 }
 
-/// ``Tensor/map(_:)``'s float loop, dispatched on the dtype.
+/// ``Tensor/map(_:)``'s float loop, dispatched on the dtype. The storages are held unowned:
+/// the value lives only inside `map`, which holds both, and a tiny op (`x + 1` on 5 elements)
+/// would otherwise pay a retain and a release for each.
 private struct UnaryMap<K: UnaryKernel>: FloatKernel {
-    let x: Storage, out: Storage, k: K
-    func run<T: KernelScalar>(_: T.Type) { unaryLoop(T.self, x, out, k) }
+    unowned(unsafe) let x: Storage
+    unowned(unsafe) let out: Storage
+    let k: K
+    @inline(__always) func run<T: KernelScalar>(_: T.Type) { unaryLoop(T.self, x, out, k) }
 }
