@@ -61,13 +61,14 @@ struct QuadraticTiles {
         let y = direct ? out : Storage(dtype: .float32, count: rows &* width)
         let op = packedOuter.readPointer(Float.self), sp = panels.readPointer(Float.self) + panelOffset, yp = y.pointer(Float.self)
         let level = KernelStrategy.level.code
-        let rowTiles = rows / 8, tiles = rowTiles &* panelCount
+        let rowTiles = rows / 8, panels = panelCount, tiles = rowTiles &* panels
         parallelChunks(tiles, align: 1, unitCost: 8 &* 32 &* p, grain: KernelStrategy.tileGrain) { lo, hi in
             var pc = 0
             while pc < p {
                 let count = Swift.min(1024, p &- pc)
                 for tile in lo..<hi {
-                    let n: Int = tile / rowTiles, m: Int = tile &- n &* rowTiles
+                    // Row blocks outermost: each thread reads the rows of O it packed itself.
+                    let m: Int = tile / panels, n: Int = tile &- m &* panels
                     let oOffset: Int = m &* 8 &* p &+ pc, sOffset: Int = (n &* p &+ pc) &* 32
                     let yOffset: Int = m &* 8 &* width &+ n &* 32
                     lk_quadratic_tile(level, op + oOffset, p, sp + sOffset, count, yp + yOffset, width, pc > 0 ? 1 : 0, 8, nil, 0)
