@@ -3,7 +3,7 @@
 
 Usage: python bench_research_torch.py --threads 2 [--out torch_research_t2.json] [--only bilinear]
 
-Same ids and timing rules as shared/bench-ref/bench_torch.py and LayerKit's Harness: warm-up
+Same ids and timing rules as bench/bench_torch.py and LayerKit's Harness: warm-up
 (>= 3 calls and >= 0.2 s), then REPS samples; a sample repeats a fast call until it lasts about
 1 ms; per-call median and minimum in microseconds. float32.
 """

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch counterparts of LayerKit workloads that shared/bench-ref/bench_torch.py does not time.
+"""PyTorch counterparts of LayerKit workloads that bench/bench_torch.py does not time.
 
 Usage:  /work/.refenv/bin/python bench/bench_torch_extra.py --threads 2 --out torch_extra_t2.json
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side table: LayerKit's benchmark JSON against bench_torch.py's JSON.
 
-(A copy of shared/bench-ref/compare.py that also reads bench/bench_torch_extra.py's JSON,
+(Reads bench/bench_torch.py's JSON and also bench/bench_torch_extra.py's JSON,
 whose result names already are LayerKit's workload ids: pass both torch files.)
 
 Usage: python3 compare.py LAYERKIT.json TORCH.json [more TORCH.json ...]

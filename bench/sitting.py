@@ -3,8 +3,8 @@
 
 Usage: python3 bench/sitting.py DIR
 DIR holds the runs of one sitting: lk_t{1,2}_r*.json (layerkit-bench), torch_t{1,2}_r*.json
-(shared/bench-ref/bench_torch.py), torchx_t{1,2}_r*.json (bench/bench_torch_extra.py) and
-c_ref_t{1,2}*.txt (shared/bench-ref/c_ref, one file per round: c_ref_t2_r1.txt, ...). Each cell
+(bench/bench_torch.py), torchx_t{1,2}_r*.json (bench/bench_torch_extra.py) and
+c_ref_t{1,2}*.txt (bench/c_ref.c built, one file per round: c_ref_t2_r1.txt, ...). Each cell
 is the median of the runs' medians (the minimum over all samples in brackets); raw C is the
 median of the c_ref runs, which alternate with the others like every other side. Prints, per
 thread count, the side-by-side table, the geometric mean, and the issue-11 targets marked met

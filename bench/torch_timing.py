@@ -1,5 +1,5 @@
 """The timing harness of the PyTorch-side scripts in bench/ (bench_torch_extra.py,
-bench_research_torch.py), with the rules of shared/bench-ref/bench_torch.py and LayerKit's
+bench_research_torch.py), with the rules of bench/bench_torch.py and LayerKit's
 Harness: warm-up (>= 3 calls and >= 0.2 s), then `reps` samples; a sample repeats a fast call
 until it lasts about 1 ms; per-call median and minimum in microseconds, under LayerKit's ids.
 """

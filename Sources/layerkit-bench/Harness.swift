@@ -1,7 +1,7 @@
 import Foundation
 import LayerKit
 
-/// One workload's timing, in the JSON shape `shared/bench-ref/compare.py` reads.
+/// One workload's timing, in the JSON shape `bench/compare.py` reads.
 struct BenchResult: Codable {
     var name: String
     var median_us: Double
@@ -27,7 +27,8 @@ struct Harness {
     /// a group is skipped otherwise).
     func wants(_ group: String) -> Bool {
         guard let filter else { return group != "micro" }
-        let groups = ["tinyop", "linear", "matmul", "mlp", "centered", "reduction", "fourier", "gradcheck", "safetensors", "grade", "micro"]
+        let groups = ["tinyop", "linear", "matmul", "mlp", "centered", "reduction", "fourier", "gradcheck", "safetensors", "grade",
+                      "print", "module", "optim", "micro"]
         if let named = groups.first(where: { filter.hasPrefix($0) }) { return named == group }
         return group != "micro"
     }

@@ -3,7 +3,7 @@ import Foundation
 import Grading
 import LayerKit
 
-/// Every workload id of shared/bench-ref/README.md, timed the way bench_torch.py times them.
+/// Every workload id of bench/bench_torch.py, timed the way it times them (Notes/benchmarks.md).
 func runWorkloads(_ h: inout Harness) {
     manualSeed(0)
     // Per-op overhead: 1000 × (x = x + 1) on a 5-element tensor.
@@ -50,6 +50,17 @@ func runWorkloads(_ h: inout Harness) {
     }
     }
 
+    // Optimiser steps alone over the MLP's 203,530 parameters (gradients fixed): the fused
+    // update loops, the step every training loop pays.
+    if h.wants("optim") {
+        let net = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
+        for p in net.parameters() { p.grad = Tensor.randn(p.shape) }
+        let sgd = SGD(net.parameters(), lr: 0.01, momentum: 0.9)
+        h.bench("optim.sgd.momentum.mlp") { sgd.step() }
+        let adam = Adam(net.parameters(), lr: 1e-3)
+        h.bench("optim.adam.mlp") { adam.step() }
+    }
+
     // The D2L MLP: 784-256-10, batch 256, cross-entropy, SGD lr 0.1.
     if h.wants("mlp") {
         let net = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
@@ -93,7 +104,7 @@ func runWorkloads(_ h: inout Harness) {
         }
         h.bench("micro.rfftbins.1024x100") { blackHole(xf.rfft(bins: 50)) }
         h.bench("micro.rfftbins.256x1024") { blackHole(xf2.rfft(bins: 512)) }
-        // Single products around OpenBLAS's threading threshold (SmallProductSplit), m x n x k.
+        // Single products around the threshold where products split over threads (KernelStrategy.productSplit), m x n x k.
         for (m, n, k) in [(256, 10, 256), (10, 256, 256), (256, 256, 10), (128, 128, 128), (256, 64, 256), (256, 256, 64),
                           (512, 128, 128), (256, 256, 256), (64, 784, 256), (256, 256, 784)] {
             let a = Tensor.randn([m, k]), b = Tensor.randn([k, n]), bt = Tensor.randn([n, k])
@@ -222,6 +233,22 @@ func runWorkloads(_ h: inout Harness) {
         try! Safetensors.save(state, to: url)
         h.bench("safetensors.load.mlp") { blackHole(try! Safetensors.load(from: url)) }
         try? FileManager.default.removeItem(at: dir)
+    }
+
+    // Costs the tests used to assert: printing a large tensor formats only the shown values,
+    // and reflection over a module tree is cheap enough for every training step.
+    if h.wants("print") {
+        let big = Tensor.full([1000, 1000], 0.5)
+        h.bench("print.tensor.1000x1000") { blackHole("\(big)") }
+    }
+    if h.wants("module") {
+        // The book's rgnet: 22 modules, 18 parameters (LazyLinear, so one call first).
+        func block1() -> Sequential { Sequential(LazyLinear(8), ReLU(), LazyLinear(4), ReLU()) }
+        let block2 = Sequential()
+        for i in 0..<4 { block2.addModule(block1(), named: "block \(i)") }
+        let rgnet = Sequential(block2, Linear(4, 1))
+        _ = withNoGrad { rgnet(Tensor.rand([2, 4])) }
+        h.bench("module.parameters.rgnet") { blackHole(rgnet.parameters()) }
     }
 }
 

@@ -1,7 +1,7 @@
-// layerkit-bench: times the workloads of shared/bench-ref/README.md (same ids, same timing rules)
-// and writes the JSON that shared/bench-ref/compare.py reads.
+// layerkit-bench: times the workloads of bench/bench_torch.py (same ids, same timing rules; the
+// ids are listed in Notes/benchmarks.md) and writes the JSON that bench/compare.py reads.
 //
-//   swift build -c release --product layerkit-bench --scratch-path .build-release -Xcc -march=native
+//   swift build -c release --product layerkit-bench --scratch-path .build-release
 //   .build-release/release/layerkit-bench --threads 2 --out layerkit_t2.json [--only tinyop] [--reps 30]
 //   .build-release/release/layerkit-bench --memory [--steps 10000]     (resident memory of MLP training)
 import CBLAS
@@ -17,6 +17,8 @@ var outPath: String?
 var harness = Harness()
 var memoryMode = false
 var memorySteps = 10_000
+var explainMode = false
+var levelsMode = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let arg = arguments.next() {
     switch arg {
@@ -32,12 +34,18 @@ while let arg = arguments.next() {
         }
     case "--memory": memoryMode = true
     case "--steps": memorySteps = Int(arguments.next() ?? "") ?? 10_000
+    case "--explain": explainMode = true
+    case "--levels": levelsMode = true
     default:
-        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N] [--fftw-rigor estimate|measure|patient] | --memory [--steps N]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: layerkit-bench [--threads N] [--out FILE.json] [--only SUBSTRING] [--reps N] [--fftw-rigor estimate|measure|patient] | --memory [--steps N] | --explain | --levels\n".data(using: .utf8)!)
         exit(2)
     }
 }
-openblas_set_num_threads(Int32(threads))
+if levelsMode {
+    // The CPU's SIMD level and the levels the test suite runs the kernels at here (.ci/run).
+    print("CPU \(SIMDLevel.cpu); kernels tested at \(SIMDLevel.allCases.filter { $0 <= SIMDLevel.cpu }.map(\.description).joined(separator: ", "))")
+    exit(0)
+}
 setenv("LAYERKIT_NUM_THREADS", String(threads), 1)
 print("layerkit-bench: threads \(threads), OpenBLAS \(String(cString: openblas_get_config()))")
 if String(cString: openblas_get_config()).contains("Prescott") && ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
@@ -45,6 +53,10 @@ if String(cString: openblas_get_config()).contains("Prescott") && ProcessInfo.pr
     FileHandle.standardError.write(Data("layerkit-bench: OpenBLAS runs its generic Prescott kernels on this CPU; set OPENBLAS_CORETYPE (e.g. SkylakeX or Haswell) for both sides of a comparison (Notes/benchmarks.md)\n".utf8))
 }
 
+if explainMode {
+    explainWorkloads(threads: threads)
+    exit(0)
+}
 if memoryMode {
     runMemory(steps: memorySteps)
     exit(0)

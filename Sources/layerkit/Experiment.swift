@@ -72,8 +72,6 @@ extension Experiment {
         @Option(help: "Directory of the data cache (safetensors files named after seed and sizes).")
         var cache: String?
 
-        @Option(help: "OpenBLAS threads while the FNO trains (0: leave OpenBLAS's setting; 1, the default, lets LayerKit's own threads split the products).")
-        var blasThreads: Int = 1
 
         @Flag(help: "No progress bar.")
         var quiet = false
@@ -84,7 +82,6 @@ extension Experiment {
                                   ("--modes", modes), ("--width", width)] where value < 1 {
                 throw ValidationError("\(name) must be positive, got \(value)")
             }
-            if blasThreads < 0 { throw ValidationError("--blas-threads must be non-negative, got \(blasThreads)") }
             if let baselineEpochs, baselineEpochs < 0 { throw ValidationError("--baseline-epochs must be non-negative") }
             if let stepSize, stepSize < 1 { throw ValidationError("--step-size must be positive") }
             if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
@@ -109,7 +106,6 @@ extension Experiment {
             options.seed = seed
             options.cacheDirectory = cache.map { URL(fileURLWithPath: $0) }
             options.showProgress = !quiet
-            options.fnoBLASThreads = blasThreads == 0 ? nil : blasThreads
             let summary = try BurgersExperiment.run(options) { print($0) }
             print(String(format: "FNO relative L2 test error: %.5f (%.2f s/epoch)", summary.fno.testError, summary.fno.secondsPerEpoch))
             if let b = summary.baseline {

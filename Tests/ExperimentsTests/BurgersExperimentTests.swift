@@ -24,8 +24,6 @@ struct BurgersExperimentTests {
         options.baseline = TrainingOptions(epochs: 4, batchSize: 10)
         options.baselineHidden = 64
         options.showProgress = false
-        // OpenBLAS's thread count belongs to the whole process, which other tests share: leave it alone.
-        options.fnoBLASThreads = nil
         var lines: [String] = []
         let summary = try BurgersExperiment.run(options) { lines.append($0) }
 

@@ -3,8 +3,8 @@ import Testing
 
 @Suite("Element-wise ops and broadcasting")
 struct ElementwiseTests {
-    @Test("Arithmetic with broadcasting matches numpy", arguments: 0..<6)
-    func arithmeticMatchesNumpy(caseIndex: Int) throws {
+    @Test("Arithmetic with broadcasting matches numpy at every SIMD level", arguments: 0..<6, testedLevels)
+    func arithmeticMatchesNumpy(caseIndex: Int, level: SIMDLevel) throws { try atLevel(level) {
         let cases = try #require(try loadFixture("core")["arith"] as? [[String: Any]])
         let c = cases[caseIndex]
         let a = try fixtureTensor(c["a"]), b = try fixtureTensor(c["b"])
@@ -16,7 +16,46 @@ struct ElementwiseTests {
             let want = try fixtureTensor(c[name])
             #expect(allClose(got, want, rtol: 1e-12, atol: 1e-12), "\(c["name"]!) \(name): max diff \(maxDiff(got, want))")
         }
-    }
+    } }
+
+    @Test("The element-wise C kernels give the generic loops' values, bit for bit, in every layout, dtype and SIMD level",
+          arguments: [DType.float32, .float64], testedLevels)
+    func elementwiseKernels(dtype: DType, level: SIMDLevel) { atLevel(level) {
+        let g = Generator(seed: 50)
+        // 1000 elements (above KernelStrategy.elementwiseKernelMinimum, past every vector
+        // width's tail); a zero and negatives for ReLU.
+        let a = Tensor.randn([10, 100], dtype: dtype, generator: g), b = Tensor.randn([10, 100], dtype: dtype, generator: g)
+        a[flat: 3] = 0
+        let row = Tensor.randn([100], dtype: dtype, generator: g), scalar = Tensor(scalar: 1.7, dtype: dtype)
+        let layouts: [(String, Tensor, Tensor)] = [("same", a, b), ("scalar right", a, scalar), ("scalar left", scalar, b),
+                                                   ("row right", a, row), ("row left", row, b)]
+        func reference(_ x: Tensor, _ y: Tensor, _ f: (Double, Double) -> Double) -> [Double] {
+            let shape = x.count >= y.count ? x.shape : y.shape, n = shape.reduce(1, *)
+            let xs = x.doubles(), ys = y.doubles()
+            return (0..<n).map { i in
+                let v = f(xs[x.count == n ? i : i % x.count], ys[y.count == n ? i : i % y.count])
+                return dtype == .float32 ? Double(Float(v)) : v
+            }
+        }
+        for (layout, x, y) in layouts {
+            let ops: [(String, Tensor, (Double, Double) -> Double)] = [
+                ("add", x + y, dtype == .float32 ? { Double(Float($0) + Float($1)) } : { $0 + $1 }),
+                ("sub", x - y, dtype == .float32 ? { Double(Float($0) - Float($1)) } : { $0 - $1 }),
+                ("mul", x * y, dtype == .float32 ? { Double(Float($0) * Float($1)) } : { $0 * $1 }),
+                ("div", x / y, dtype == .float32 ? { Double(Float($0) / Float($1)) } : { $0 / $1 }),
+                ("relu backward", Tensor.zipMap(x, y, op: "relu", ReluGradKernel()), { $1 > 0 ? $0 : 0 }),
+            ]
+            for (name, got, f) in ops {
+                #expect(got.doubles() == reference(x, y, f), "\(dtype) \(layout) \(name) at \(level)")
+            }
+        }
+        #expect(a.relu().doubles() == a.doubles().map { $0 > 0 ? $0 : 0 }, "relu")
+        let affine = a * 3 - 0.5, third = dtype == .float32 ? Double(Float(3)) : 3
+        #expect(affine.doubles() == a.doubles().map { dtype == .float32 ? Double(Float($0) * Float(third) + Float(-0.5)) : $0 * 3 - 0.5 }, "affine")
+        let filled = Tensor.zeros([1001], dtype: dtype)
+        filled.fill(2.5)
+        #expect(filled.doubles().allSatisfy { $0 == 2.5 }, "fill")
+    } }
 
     @Test("Arithmetic gradients pass gradCheck for every broadcasting pattern", arguments: 0..<6)
     func arithmeticGradients(caseIndex: Int) throws {

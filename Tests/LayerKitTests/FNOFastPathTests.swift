@@ -66,8 +66,8 @@ struct FNOFastPathTests {
             (y * g).sum().backward()
             return [y.detach(), try #require(xs.grad), try #require(ws.grad), try #require(bs.grad)]
         }
-        let reference = try Parallelism.$forcedProductGroups.withValue(1) { try run() }
-        let split = try Parallelism.$forcedProductGroups.withValue(3) { try run() }
+        let reference = try withKernels(KernelStrategy.Overrides(productGroups: 1)) { try run() }
+        let split = try withKernels(KernelStrategy.Overrides(productGroups: 3)) { try run() }
         for (a, r) in zip(split, reference) { #expect(a.allClose(r, rtol: 1e-5, atol: 1e-4), "\(a.maxAbsDifference(r))") }
     }
 }

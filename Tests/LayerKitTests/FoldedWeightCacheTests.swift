@@ -28,14 +28,18 @@ struct FoldedWeightCacheTests {
 
     /// Whether `w`'s buffer holds the folded weight a forward without grad uses, for its current contents.
     func holdsFold(_ w: Tensor) -> Bool {
-        let kernel = PanelKernel.use(outputs: w.shape[2]) && w.dtype == .float32
+        let kernel = KernelStrategy.quadraticTile(outputs: w.shape[2]) && w.dtype == .float32
         return w.storage.hasDerived(DerivedKey(kernel ? "quadraticForm.panels" : "quadraticForm.fold", [w.shape[0], w.shape[2]]))
     }
 
-    /// Runs `body` with the forward kernel on or off.
+    /// Runs `body` with the tile kernel on or off (on only where the CPU has AVX-512: elsewhere
+    /// both runs take the OpenBLAS path).
     func with(kernel: Bool, _ body: () throws -> Void) rethrows {
-        try PanelKernel.$forced.withValue(kernel, operation: body)
+        try withKernels(KernelStrategy.Overrides(quadraticTile: kernel), body)
     }
+
+    /// Whether this CPU runs the tile kernel.
+    static let tileKernel = SIMDLevel.cpu >= .avx512
 
     /// The forward without grad agrees with the reference, and leaves the fold cached.
     func expectCurrent(_ x: Tensor, _ w: Tensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -213,27 +217,18 @@ struct FoldedWeightCacheTests {
         #expect(allClose(grads[0][1], grads[1][1], rtol: 1e-4, atol: 1e-4 * scale), "dW: \(maxDiff(grads[0][1], grads[1][1]))")
     }
 
-    /// The cases of a numpy.einsum fixture (`make_quadratic.py`).
-    func einsumCases(_ name: String) throws -> [[String: Any]] {
-        try #require(try loadFixture(name)["cases"] as? [[String: Any]])
-    }
-
-    @Test("The forward kernel's values and gradients match numpy.einsum (the quadratic fixture, float32)")
-    func kernelMatchesEinsum() throws {
-        let cases = try einsumCases("quadratic")
-        #expect(cases.count >= 6)
-        try with(kernel: true) {
-            for c in cases {
-                let (x, w, g) = try c.inputs()
+    @Test("The forward kernel's values and gradients match the einsum definition (float32)")
+    func kernelMatchesEinsum() {
+        with(kernel: true) {
+            for (n, (b, i, k)) in QuadraticFormTests.shapes.prefix(6).enumerated() {
+                let (x, w, g, want) = EinsumReference.randomCase(b: b, i: i, k: k, dtype: .float32, seed: UInt64(60 + n))
                 let y = x.quadraticForm(w)
-                let want = try fixtureTensor(c["y"])
-                #expect(allClose(y, want, rtol: 1e-4, atol: 1e-4), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want))")
+                #expect(allClose(y, want.y, rtol: 1e-4, atol: 1e-4), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want.y))")
                 let unrecorded = withNoGrad { x.quadraticForm(w) }
-                #expect(allClose(unrecorded, want, rtol: 1e-4, atol: 1e-4), "no grad: max diff \(maxDiff(unrecorded, want))")
+                #expect(allClose(unrecorded, want.y, rtol: 1e-4, atol: 1e-4), "no grad: max diff \(maxDiff(unrecorded, want.y))")
                 (y * g).sum().backward()
-                let dx = try fixtureTensor(c["dx"]), dw = try fixtureTensor(c["dw"])
-                #expect(allClose(x.grad!, dx, rtol: 1e-4, atol: 1e-4), "dx \(x.shape): max diff \(maxDiff(x.grad!, dx))")
-                #expect(allClose(w.grad!, dw, rtol: 1e-4, atol: 1e-4), "dW \(w.shape): max diff \(maxDiff(w.grad!, dw))")
+                #expect(allClose(x.grad!, want.dx, rtol: 1e-4, atol: 1e-4), "dx \(x.shape): max diff \(maxDiff(x.grad!, want.dx))")
+                #expect(allClose(w.grad!, want.dw, rtol: 1e-4, atol: 1e-4), "dW \(w.shape): max diff \(maxDiff(w.grad!, want.dw))")
             }
         }
     }
@@ -245,6 +240,7 @@ struct FoldedWeightCacheTests {
     func pairPanelsKey(_ w: Tensor) -> DerivedKey { DerivedKey("quadraticForm.pairPanels+panels", [w.shape[0], w.shape[2]]) }
 
     @Test("The input gradient's M = g·Sᵀ through the tile kernel agrees with the OpenBLAS product over Sᵀ",
+          .enabled(if: tileKernel, "the tile kernel needs a CPU with AVX-512"),
           arguments: [(1, 19, 40), (9, 13, 33), (32, 128, 128), (5, 9, 64), (8, 8, 1), (3, 40, 70), (17, 2, 3), (256, 64, 64), (1, 1, 32)])
     func inputGradientPanelsMatchBLAS(b: Int, i: Int, k: Int) {
         let x = Tensor.randn([b, i], generator: Generator(seed: 31)), w = Tensor.randn([i, i, k], generator: Generator(seed: 32))
@@ -256,7 +252,7 @@ struct FoldedWeightCacheTests {
         q.backward(g.storage, x.storage, .pairPanels(q.pairAndColumnPanels(w.storage).folds), unused, dx: viaKernel.storage, dw: nil)
         #expect(allClose(viaKernel, viaBLAS, rtol: 1e-4, atol: 1e-4 * Double(i)), "dx: max diff \(maxDiff(viaKernel, viaBLAS))")
         // And M itself, padding included: pairs past P and rows past B of the padded g are zero.
-        let (m, ld) = q.inputGradientPanels(g.storage, q.pairAndColumnPanels(w.storage).folds)
+        let (m, ld) = QuadraticTiles(b: b, i: i, k: k).inputGradient(g.storage, q.pairAndColumnPanels(w.storage).folds)
         #expect(ld % 32 == 0 && ld >= q.p && ld < q.p + 32)
         let mt = Tensor(storage: m, shape: [q.paddedRows, ld])
         let folded = Tensor(storage: q.foldedWeight(w.storage), shape: [k, q.p])
@@ -268,28 +264,25 @@ struct FoldedWeightCacheTests {
         #expect(pastB.to(.float64).abs().sum().item() == 0, "M's rows past B must be zero")
     }
 
-    @Test("The tile kernel's values and gradients match numpy.einsum at ragged shapes, and the OpenBLAS path's",
+    @Test("The tile kernel's values and gradients match the einsum definition at ragged shapes, and the OpenBLAS path's",
           arguments: [false, true])
-    func raggedShapesMatchEinsum(kernel: Bool) throws {
-        let cases = try einsumCases("quadratic_panels")
-        #expect(cases.count >= 6)
-        try with(kernel: kernel) {
-            for c in cases {
-                let (x, w, g) = try c.inputs()
+    func raggedShapesMatchEinsum(kernel: Bool) {
+        with(kernel: kernel) {
+            for (n, (b, i, k)) in QuadraticFormTests.shapes.suffix(7).enumerated() {
+                let (x, w, g, want) = EinsumReference.randomCase(b: b, i: i, k: k, dtype: .float32, seed: UInt64(80 + n))
                 let tol = 1e-4 * Double(x.shape[1])
                 let y = x.quadraticForm(w)
-                #expect(w.storage.hasDerived(pairPanelsKey(w)) == kernel, "\(x.shape)·\(w.shape): the path asked for")
-                let want = try fixtureTensor(c["y"])
-                #expect(allClose(y, want, rtol: 1e-4, atol: tol), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want))")
+                #expect(w.storage.hasDerived(pairPanelsKey(w)) == (kernel && FoldedWeightCacheTests.tileKernel), "\(x.shape)·\(w.shape): the path asked for")
+                #expect(allClose(y, want.y, rtol: 1e-4, atol: tol), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want.y))")
                 (y * g).sum().backward()
-                let dx = try fixtureTensor(c["dx"]), dw = try fixtureTensor(c["dw"])
-                #expect(allClose(x.grad!, dx, rtol: 1e-4, atol: tol), "dx \(x.shape)·\(w.shape): max diff \(maxDiff(x.grad!, dx))")
-                #expect(allClose(w.grad!, dw, rtol: 1e-4, atol: tol), "dW \(x.shape)·\(w.shape): max diff \(maxDiff(w.grad!, dw))")
+                #expect(allClose(x.grad!, want.dx, rtol: 1e-4, atol: tol), "dx \(x.shape)·\(w.shape): max diff \(maxDiff(x.grad!, want.dx))")
+                #expect(allClose(w.grad!, want.dw, rtol: 1e-4, atol: tol), "dW \(x.shape)·\(w.shape): max diff \(maxDiff(w.grad!, want.dw))")
             }
         }
     }
 
     @Test("A write to the weight drops the pair-panel fold, and the next input gradient uses the new weight",
+          .enabled(if: tileKernel, "the tile kernel needs a CPU with AVX-512"),
           arguments: ["pointer", "fill", "subscript(flat:)", "copy(from:)", "SGD"])
     func pairPanelsRefreshed(write: String) { with(kernel: true) {
         let layer = Quadratic(11, 33, seed: 34)
@@ -344,14 +337,4 @@ struct FoldedWeightCacheTests {
         let report = try gradCheck([x, w]) { $0[0].quadraticForm($0[1]) }
         #expect(report.passed, "\(report)")
     } }
-}
-
-private extension Dictionary where Key == String, Value == Any {
-    /// A fixture case's `x` and `W` as float32 tensors that require grad, and its upstream gradient `g`.
-    func inputs() throws -> (x: Tensor, w: Tensor, g: Tensor) {
-        let x = try fixtureTensor(self["x"], dtype: .float32), w = try fixtureTensor(self["w"], dtype: .float32)
-        x.requiresGrad = true
-        w.requiresGrad = true
-        return (x, w, try fixtureTensor(self["g"], dtype: .float32))
-    }
 }

@@ -51,47 +51,51 @@ struct MatMulTests {
         #expect(r2.passed, "\(r2)")
     }
 
-    @Test("A skinny x·Wᵀ split into row blocks over LayerKit's threads equals the float64 product")
-    func rowBlockSplit() throws {
-        // 300 × 100 × 20: blocks under OpenBLAS's threading threshold (at most 131 rows);
-        // other layouts and wide products are not split.
-        SmallProductSplit.$forced.withValue(true) {
-            let rows = SmallProductSplit.rowsPerBlock(transA: false, transB: true, m: 300, n: 20, k: 100, batch: 1)
-            #expect((16...131).contains(rows ?? 0))
-            #expect(SmallProductSplit.rowsPerBlock(transA: false, transB: false, m: 300, n: 20, k: 100, batch: 1) == nil)
-            #expect(SmallProductSplit.rowsPerBlock(transA: true, transB: true, m: 300, n: 20, k: 100, batch: 1) == nil)
-            #expect(SmallProductSplit.rowsPerBlock(transA: false, transB: true, m: 300, n: 40, k: 100, batch: 1) == nil)
+    @Test("Products split into blocks of rows or columns over LayerKit's threads equal the float64 product, in every layout",
+          arguments: [(300, 20, 100), (20, 300, 100), (64, 257, 33)])
+    func productSplit(shape: (Int, Int, Int)) throws {
+        let (m, n, k) = shape
+        // Blocks along C's longer side: rows when m ≥ n, columns otherwise.
+        let split = KernelStrategy.Overrides(skinnyProduct: false, productSplit: true)
+        withKernels(split) {
+            let expected: KernelStrategy.ProductSplit = Parallelism.threadCount < 2 ? .whole
+                : m >= n ? .rows(Swift.min(Parallelism.threadCount, m / 16)) : .columns(Swift.min(Parallelism.threadCount, n / 16))
+            #expect(KernelStrategy.productSplit(m: m, n: n, k: k) == expected)
         }
+        #expect(withKernels(KernelStrategy.Overrides(productSplit: false)) { KernelStrategy.productSplit(m: m, n: n, k: k) } == .whole)
         for dtype in [DType.float32, .float64] {
             let g = Generator(seed: 31)
             let tol = dtype == .float32 ? 1e-4 : 1e-12
-            let a = Tensor.randn([300, 100], dtype: dtype, generator: g), w = Tensor.randn([20, 100], dtype: dtype, generator: g)
-            let split = SmallProductSplit.$forced.withValue(true) { a.matmul(w, transposeSelf: false, transposeOther: true) }
+            let a = Tensor.randn([m, k], dtype: dtype, generator: g), w = Tensor.randn([n, k], dtype: dtype, generator: g)
             let want = a.to(.float64).matmul(w.T.to(.float64))
-            #expect(allClose(split, want, rtol: tol, atol: tol), "\(dtype)")
+            for (ta, tb) in [(false, true), (false, false), (true, false), (true, true)] {
+                let lhs = ta ? a.T : a, rhs = tb ? w : w.T
+                let product = withKernels(split) { lhs.matmul(rhs, transposeSelf: ta, transposeOther: tb) }
+                #expect(allClose(product, want, rtol: tol, atol: tol), "\(dtype) transA \(ta) transB \(tb): \(maxDiff(product, want))")
+            }
             // Linear: x·Wᵀ + b, the bias tiled into the output first (β = 1).
-            let bias = Tensor.randn([20], dtype: dtype, generator: g)
-            let y = SmallProductSplit.$forced.withValue(true) { Tensor.linear(a, weight: w, bias: bias) }
+            let bias = Tensor.randn([n], dtype: dtype, generator: g)
+            let y = withKernels(split) { Tensor.linear(a, weight: w, bias: bias) }
             #expect(allClose(y, want + bias.to(.float64), rtol: tol, atol: tol), "linear \(dtype)")
         }
     }
 
-    @Test("x·Wᵀ with at most 16 outputs through the skinny kernel equals the float64 product, and follows a changed W",
-          arguments: [(300, 100, 10), (5, 3, 1), (17, 64, 16), (8, 1, 7), (1, 33, 2)])
-    func skinnyKernel(shape: (Int, Int, Int)) {
+    @Test("x·Wᵀ with at most 16 outputs equals the float64 product at every SIMD level (the skinny kernel from AVX2 up), and follows a changed W",
+          arguments: [(300, 100, 10), (5, 3, 1), (17, 64, 16), (8, 1, 7), (1, 33, 2)], testedLevels)
+    func skinnyKernel(shape: (Int, Int, Int), level: SIMDLevel) {
         let (m, k, n) = shape
         let g = Generator(seed: UInt64(m * 1000 + k * 10 + n))
         let x = Tensor.randn([m, k], generator: g), w = Tensor.randn([n, k], generator: g), b = Tensor.randn([n], generator: g)
         let want = x.to(.float64).matmul(w.T.to(.float64))
-        SkinnyProduct.$forced.withValue(true) {
-            #expect(SkinnyProduct.use(n: n, k: k, lda: k, ldb: k))
+        atLevel(level) {
+            #expect(KernelStrategy.skinnyProduct(n: n, k: k, lda: k, ldb: k) == (level >= .avx2))
             #expect(allClose(x.matmul(w, transposeSelf: false, transposeOther: true), want, rtol: 1e-5, atol: 1e-5))
             #expect(allClose(Tensor.linear(x, weight: w, bias: b), want + b.to(.float64), rtol: 1e-5, atol: 1e-5))
             // The padded Wᵀ is cached with W's buffer; a write to W must be seen by the next product.
             withNoGrad { w.mulInPlace(Tensor(scalar: -2)) }
             #expect(allClose(Tensor.linear(x, weight: w, bias: nil), want * -2, rtol: 1e-5, atol: 1e-5))
+            #expect(!KernelStrategy.skinnyProduct(n: 17, k: k, lda: k, ldb: k))
         }
-        #expect(!SkinnyProduct.$forced.withValue(true) { SkinnyProduct.use(n: 17, k: k, lda: k, ldb: k) })
     }
 
     @Test("A custom function records one node and its backward is checked")

@@ -28,8 +28,12 @@ struct OptimizerTests {
 
     struct FixtureError: Error { var message: String }
 
-    @Test("each optimiser follows PyTorch's parameters step by step", arguments: runNames, DType.allCases.filter(\.isFloatingPoint))
-    func matchesPyTorch(name: String, dtype: DType) throws {
+    /// Each float dtype at each SIMD level the CPU runs (the update loops are C kernels).
+    static let dtypeLevels = DType.allCases.filter(\.isFloatingPoint).flatMap { d in testedLevels.map { (d, $0) } }
+
+    @Test("each optimiser follows PyTorch's parameters step by step, at every SIMD level", arguments: runNames, dtypeLevels)
+    func matchesPyTorch(name: String, dtypeLevel: (DType, SIMDLevel)) throws { try atLevel(dtypeLevel.1) {
+        let dtype = dtypeLevel.0
         let fixture = try loadFixture("optim")
         let runs = try #require(fixture["runs"] as? [[String: Any]])
         let run = try #require(runs.first { $0["name"] as? String == name && $0["dtype"] as? String == dtype.rawValue })
@@ -64,7 +68,7 @@ struct OptimizerTests {
         if let adam = opt as? Adam {
             #expect(adam.stepCount(for: w) == 6 && adam.stepCount(for: c) == 0)
         }
-    }
+    } }
 
     @Test("zeroGrad sets every gradient to nil")
     func zeroGradClears() {

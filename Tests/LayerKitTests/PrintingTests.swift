@@ -182,14 +182,12 @@ struct PrintingTests {
         #expect(t.description(options: .default).contains("...,"))
     }
 
-    @Test("A 1000x1000 tensor prints fast: only the shown values are formatted")
-    func largeTensorIsFast() {
+    @Test("A 1000x1000 tensor prints summarised: three rows and columns each side (its speed is layerkit-bench's print.tensor.1000x1000)")
+    func largeTensorIsSummarised() {
         let t = Tensor.full([1000, 1000], 0.5)
-        let clock = ContinuousClock()
-        var text = ""
-        let elapsed = clock.measure { text = "\(t)" }
-        #expect(text.split(separator: "\n").count == 7)
-        #expect(elapsed < .milliseconds(100), "printing took \(elapsed)")
+        let lines = "\(t)".split(separator: "\n")
+        #expect(lines.count == 7)
+        #expect(lines.allSatisfy { $0.components(separatedBy: "0.5000").count - 1 <= 6 }, "\(lines)")
     }
 }
 

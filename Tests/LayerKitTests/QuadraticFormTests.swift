@@ -3,26 +3,28 @@ import Testing
 
 @Suite("QuadraticFormTests")
 struct QuadraticFormTests {
-    @Test("quadraticForm and its gradients match numpy.einsum", arguments: [DType.float64, .float32])
-    func matchesEinsum(dtype: DType) throws {
-        let cases = try #require(try loadFixture("quadratic")["cases"] as? [[String: Any]])
-        #expect(cases.count >= 6)
-        let (rtol, atol) = dtype == .float64 ? (1e-11, 1e-11) : (1e-4, 1e-4)
-        for c in cases {
-            let x = try fixtureTensor(c["x"], dtype: dtype), w = try fixtureTensor(c["w"], dtype: dtype)
-            let g = try fixtureTensor(c["g"], dtype: dtype)
-            x.requiresGrad = true
-            w.requiresGrad = true
-            let y = x.quadraticForm(w)
-            let want = try fixtureTensor(c["y"])
-            #expect(allClose(y, want, rtol: rtol, atol: atol), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want))")
-            // Without grad (no backward recorded; with AVX-512 another cached layout): the same values.
-            let unrecorded = withNoGrad { x.quadraticForm(w) }
-            #expect(allClose(unrecorded, want, rtol: rtol, atol: atol), "no-grad path: max diff \(maxDiff(unrecorded, want))")
-            (y * g).sum().backward()
-            let dx = try fixtureTensor(c["dx"]), dw = try fixtureTensor(c["dw"])
-            #expect(allClose(x.grad!, dx, rtol: rtol, atol: atol), "dx \(x.shape): max diff \(maxDiff(x.grad!, dx))")
-            #expect(allClose(w.grad!, dw, rtol: rtol, atol: atol), "dW \(w.shape): max diff \(maxDiff(w.grad!, dw))")
+    /// Small shapes (a single input, one output, I past 32) and the tile kernel's ragged ones: B
+    /// not a multiple of 8 (and 1), I whose I(I+1)/2 pairs end inside a 32-pair panel, K not a
+    /// multiple of 32.
+    static let shapes = [(4, 5, 3), (3, 1, 2), (1, 2, 1), (7, 8, 6), (5, 17, 4), (2, 33, 9),
+                         (1, 19, 40), (9, 13, 33), (5, 9, 64), (3, 33, 32), (10, 8, 48), (2, 21, 37), (17, 6, 35)]
+
+    @Test("quadraticForm and its gradients match the einsum definition at every SIMD level",
+          arguments: [DType.float64, .float32], testedLevels)
+    func matchesEinsum(dtype: DType, level: SIMDLevel) {
+        atLevel(level) {
+            for (n, (b, i, k)) in QuadraticFormTests.shapes.enumerated() {
+                let (x, w, g, want) = EinsumReference.randomCase(b: b, i: i, k: k, dtype: dtype, seed: UInt64(40 + n))
+                let (rtol, atol) = dtype == .float64 ? (1e-11, 1e-11) : (1e-4, 1e-4 * Double(i))
+                let y = x.quadraticForm(w)
+                #expect(allClose(y, want.y, rtol: rtol, atol: atol), "\(x.shape)·\(w.shape): max diff \(maxDiff(y, want.y))")
+                // Without grad (no backward recorded; with the tile kernel another cached layout): the same values.
+                let unrecorded = withNoGrad { x.quadraticForm(w) }
+                #expect(allClose(unrecorded, want.y, rtol: rtol, atol: atol), "no-grad path: max diff \(maxDiff(unrecorded, want.y))")
+                (y * g).sum().backward()
+                #expect(allClose(x.grad!, want.dx, rtol: rtol, atol: atol), "dx \(x.shape): max diff \(maxDiff(x.grad!, want.dx))")
+                #expect(allClose(w.grad!, want.dw, rtol: rtol, atol: atol), "dW \(w.shape): max diff \(maxDiff(w.grad!, want.dw))")
+            }
         }
     }
 
@@ -55,8 +57,9 @@ struct QuadraticFormTests {
         #expect(allClose(w.grad!, w2.grad!, rtol: 1e-4, atol: 1e-4 * scale), "dW: \(maxDiff(w.grad!, w2.grad!))")
     }
 
-    @Test("The packed outer product's 16-lane row equals x_r x_c for every pair r ≤ c, in order, at every width 1–40")
-    func packedOuterRow() {
+    @Test("The packed outer product's row equals x_r x_c for every pair r ≤ c, in order, at every width 1–40 and SIMD level",
+          arguments: testedLevels)
+    func packedOuterRow(level: SIMDLevel) {
         for i in 1...40 {
             let x = (0..<i).map { Float($0) * 0.37 - 3.1 }
             let p = i * (i + 1) / 2
@@ -64,7 +67,7 @@ struct QuadraticFormTests {
             for r in 0..<i { for c in r..<i { want.append(x[r] * x[c]) } }
             // One extra slot past the row, which must stay untouched.
             var got = [Float](repeating: .nan, count: p + 1)
-            x.withUnsafeBufferPointer { xb in got.withUnsafeMutableBufferPointer { packOuterRow(i, xb.baseAddress!, $0.baseAddress!) } }
+            x.withUnsafeBufferPointer { xb in got.withUnsafeMutableBufferPointer { Float.packOuterRow(i, xb.baseAddress!, $0.baseAddress!, level: level) } }
             #expect(Array(got.prefix(p)) == want && got[p].isNaN, "i = \(i)")
         }
     }

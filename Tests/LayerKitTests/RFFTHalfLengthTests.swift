@@ -88,26 +88,27 @@ extension FFTTests {
 }
 
 extension FFTTests {
-    @Test("The float32 even-length rfft(bins:) (the lane kernels with AVX-512, else FFTW's c2c) matches float64 FFTW for radices 2, 3, 4 and 5, partial row groups and every kind of bin count",
+    @Test("The float32 even-length rfft(bins:) (the lane kernels with AVX-512, else FFTW's c2c) matches float64 FFTW for radices 2, 3, 4 and 5, partial row groups and every kind of bin count, at every SIMD level",
           arguments: [(16, 16, 8), (16, 16, 9), (3, 24, 12), (17, 36, 5), (40, 100, 50), (33, 100, 51), (20, 120, 60),
-                      (18, 1024, 512), (5, 1024, 513), (16, 4096, 2048), (9, 160, 77), (32, 250, 125)])
-    func laneFFTMatchesFFTW(rows: Int, n: Int, bins: Int) {
+                      (18, 1024, 512), (5, 1024, 513), (16, 4096, 2048), (9, 160, 77), (32, 250, 125)], testedLevels)
+    func laneFFTMatchesFFTW(shape: (Int, Int, Int), level: SIMDLevel) { atLevel(level) {
+        let (rows, n, bins) = shape
         let x = Tensor.randn([rows, n], dtype: .float64, generator: Generator(seed: UInt64(7 * n + bins)))
         let want = x.rfft().narrow(axis: -2, start: 0, length: bins)
         let tol = 2e-6 * Double(n).squareRoot() * Foundation.log2(Double(n))
-        // The production path (the kernels where usesLaneFFT says so, else FFTW's c2c), then,
-        // in builds with the kernels, the kernels on every case (also the small ones that
-        // production leaves to FFTW).
+        // The production path (the kernels where KernelStrategy.laneFFT says so, else FFTW's
+        // c2c), then, at the level with the kernels, the kernels on every case (also the small
+        // ones that production leaves to FFTW).
         var paths = [("rfftHalfLength", x.float().rfftHalfLength(bins: bins))]
-        if laneKernels { paths.append(("rfftLanes", x.float().rfftLanes(bins: bins))) }
+        if level >= .avx512 { paths.append(("rfftLanes", x.float().rfftLanes(bins: bins))) }
         for (path, got) in paths {
             #expect(got.shape == want.shape)
             #expect(allClose(got.double(), want, rtol: tol, atol: tol), "\(path): max diff \(maxDiff(got.double(), want))")
         }
-    }
+    } }
 
     @Test("The lane FFT's kernels give the same bits on 1, 2 and 3 threads, and match FFTW for the long rows they take",
-          .enabled(if: laneKernels, "the lane kernels need a build with AVX-512F and FMA"),
+          .enabled(if: SIMDLevel.cpu >= .avx512, "the lane kernels need a CPU with AVX-512"),
           arguments: [(100, 1024, 512), (37, 4096, 2049), (16, 65536, 32768), (64, 250, 125)])
     func laneFFTThreads(rows: Int, n: Int, bins: Int) {
         let x = Tensor.randn([rows, n], dtype: .float64, generator: Generator(seed: UInt64(n + rows)))
@@ -122,10 +123,12 @@ extension FFTTests {
         }
     }
 
-    @Test("A float32 rfft(bins:) whose shape takes the lane FFT keeps its backward", arguments: [(40, 100, 50), (20, 1024, 512)])
-    func laneFFTBackward(rows: Int, n: Int, bins: Int) {
-        // The lane path is taken exactly in builds with the AVX-512 kernels (-Xcc -march=native here).
-        #expect(Tensor.usesLaneFFT(n: n, batch: rows) == (laneKernels && Tensor.laneFFTLimit >= n / 2))
+    @Test("A float32 rfft(bins:) whose shape takes the lane FFT keeps its backward, at every SIMD level",
+          arguments: [(40, 100, 50), (20, 1024, 512)], testedLevels)
+    func laneFFTBackward(shape: (Int, Int, Int), level: SIMDLevel) { atLevel(level) {
+        let (rows, n, bins) = shape
+        // The lane path is taken exactly at the AVX-512 level.
+        #expect(KernelStrategy.laneFFT(n: n, batch: rows) == (level >= .avx512 && KernelStrategy.laneFFTLimit >= n / 2))
         let x = Tensor.randn([rows, n], dtype: .float32, generator: Generator(seed: UInt64(n)))
         x.requiresGrad = true
         let w = Tensor.randn([rows, bins, 2], dtype: .float32, generator: Generator(seed: UInt64(bins)))
@@ -133,5 +136,5 @@ extension FFTTests {
         let want = Tensor.rfftAdjoint(w, n: n, batch: rows, inputShape: [rows, n], bins: bins)
         let tol = 1e-3 * Double(n).squareRoot()
         #expect(allClose(x.grad!, want, rtol: tol, atol: tol), "max diff \(maxDiff(x.grad!, want))")
-    }
+    } }
 }

@@ -34,9 +34,26 @@ struct ResearchLayersTests {
         #expect(Gate()(x, g).floats() == (x * g.sigmoid()).floats())
         let bilinear = Bilinear(in1Features: 4, in2Features: 4, outFeatures: 2, generator: Generator(seed: 3))
         #expect(bilinear(x, g).floats() == bilinear.forward(x, g).floats())
-        // One input inside a Sequential: Bilinear(x) = Bilinear(x, x), the tensor reduction.
+        // One input inside a Sequential: Bilinear(x) = Bilinear(x, x), the tensor reduction
+        // (through quadraticForm, so summed in another order).
         let net = Sequential(bilinear, ReLU())
-        #expect(net(x).floats() == bilinear(x, x).relu().floats())
+        #expect(allClose(net(x), bilinear(x, x).relu(), rtol: 1e-6, atol: 1e-6))
+    }
+
+    @Test("Bilinear with one input (the tensor reduction over pairs i ≤ j) equals the two-input form, values and gradients, float64, batch axes [2, 3]")
+    func bilinearOneInput() throws {
+        let layer = Bilinear(in1Features: 7, in2Features: 7, outFeatures: 4, dtype: .float64, generator: Generator(seed: 5))
+        let x = Tensor.randn([2, 3, 7], dtype: .float64, generator: Generator(seed: 6)).requiringGrad()
+        let g = Tensor.randn([2, 3, 4], dtype: .float64, generator: Generator(seed: 7))
+        let y = forwardBackward(g) { layer(x) }
+        let (dx, dw, db) = (try #require(x.grad).clone(), try #require(layer.weight.grad).clone(), try #require(layer.bias!.grad).clone())
+        layer.zeroGrad()
+        let x2 = x.detach().clone().requiringGrad()
+        let want = forwardBackward(g) { layer(x2, x2) }
+        #expect(allClose(y, want, rtol: 1e-12, atol: 1e-12), "y: \(maxDiff(y, want))")
+        #expect(allClose(dx, try #require(x2.grad), rtol: 1e-12, atol: 1e-12), "dx: \(maxDiff(dx, x2.grad!))")
+        #expect(allClose(dw, try #require(layer.weight.grad), rtol: 1e-12, atol: 1e-12), "dW: \(maxDiff(dw, layer.weight.grad!))")
+        #expect(allClose(db, try #require(layer.bias!.grad), rtol: 1e-12, atol: 1e-12), "db")
     }
 
     // MARK: Bilinear

@@ -30,3 +30,18 @@ func maxDiff(_ a: Tensor, _ b: Tensor) -> Double { a.maxAbsDifference(b) }
 func randomInput(_ shape: [Int], seed: UInt64) -> Tensor {
     Tensor.randn(shape, dtype: .float64, generator: Generator(seed: seed))
 }
+
+/// The SIMD levels the running CPU supports: every C kernel is tested at each (the dispatch
+/// forced per level, `KernelStrategy.overrides`).
+let testedLevels = SIMDLevel.allCases.filter { $0 <= SIMDLevel.cpu }
+
+/// `body` with the kernels' choices forced for the current task only (parallel tests do not
+/// see each other's overrides).
+func withKernels<R>(_ overrides: KernelStrategy.Overrides, _ body: () throws -> R) rethrows -> R {
+    try KernelStrategy.withOverrides(overrides, body)
+}
+
+/// `body` with the C kernels at `level`.
+func atLevel<R>(_ level: SIMDLevel, _ body: () throws -> R) rethrows -> R {
+    try withKernels(KernelStrategy.Overrides(level: level), body)
+}

@@ -20,7 +20,7 @@ struct TruncatedDFTTests {
         #expect(y.shape == [3, 2, n])
         #expect(y.allClose(s.irfft(n: n), rtol: 1e-10, atol: 1e-12), "\(y.maxAbsDifference(s.irfft(n: n)))")
         // Rows split into groups over LayerKit's threads (as when OpenBLAS runs single-threaded) give the same values.
-        let split = Parallelism.$forcedProductGroups.withValue(2) { (x.truncatedRFFT(bins: bins), s.truncatedIRFFT(n: n)) }
+        let split = withKernels(KernelStrategy.Overrides(productGroups: 2)) { (x.truncatedRFFT(bins: bins), s.truncatedIRFFT(n: n)) }
         #expect(split.0.allClose(spectrum, rtol: 1e-12, atol: 1e-14) && split.1.allClose(y, rtol: 1e-12, atol: 1e-14))
         // float32 uses the float matrices.
         #expect(x.float().truncatedRFFT(bins: bins).allClose(x.rfft(bins: bins).float(), rtol: 1e-4, atol: 1e-4))
@@ -46,11 +46,11 @@ struct TruncatedDFTTests {
 
     @Test("SpectralConv1d: the FFT path (many modes) and the GEMM path give the same layer", arguments: [(80, 40), (81, 41), (12, 5)])
     func spectralPaths(n: Int, modes: Int) {
-        #expect(Tensor.prefersGEMM(n: 1024, bins: 16) && !Tensor.prefersGEMM(n: 1024, bins: 513) && !Tensor.prefersGEMM(n: 1 << 20, bins: 16))
+        #expect(KernelStrategy.truncatedDFT(n: 1024, bins: 16) && !KernelStrategy.truncatedDFT(n: 1024, bins: 513) && !KernelStrategy.truncatedDFT(n: 1 << 20, bins: 16))
         let layer = SpectralConv1d(inChannels: 3, outChannels: 2, modes: modes, dtype: .float64, generator: Generator(seed: 35))
         let x = randomInput([2, 3, n], seed: 36)
         // The layer's formula with the other path's transforms.
-        let gemm = Tensor.prefersGEMM(n: n, bins: modes)
+        let gemm = KernelStrategy.truncatedDFT(n: n, bins: modes)
         let spectrum = (gemm ? x.rfft(bins: modes) : x.truncatedRFFT(bins: modes)).permute([2, 0, 3, 1]).reshape([modes, 2, 6])
         let w = layer.weights1.detach().permute([2, 3, 0, 1])
         let (wr, wi) = (w.select(axis: 1, index: 0), w.select(axis: 1, index: 1))

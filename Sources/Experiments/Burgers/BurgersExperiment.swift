@@ -32,10 +32,6 @@ public enum BurgersExperiment {
         public var cacheDirectory: URL?
         /// Draw a progress bar on standard error.
         public var showProgress = true
-        /// OpenBLAS threads while the FNO trains (``LayerKit/Parallelism/blasThreadCount``; nil
-        /// leaves the setting alone). 1, the default, lets LayerKit split the FNO's products over
-        /// its own threads, which is faster than OpenBLAS's threads here (Notes/burgers-experiment.md).
-        public var fnoBLASThreads: Int? = 1
 
         /// The paper's setup, writing to `outputDirectory`.
         public init(outputDirectory: URL) {
@@ -114,12 +110,9 @@ public enum BurgersExperiment {
         let generator = Generator(seed: options.seed)
 
         let fno = FNO1d(modes: options.modes, width: options.width, generator: generator)
-        let blasThreads = Parallelism.blasThreadCount
-        if let n = options.fnoBLASThreads { Parallelism.blasThreadCount = n }
         let fnoSummary = fit(fno, name: "FNO1d(modes: \(options.modes), width: \(options.width))", label: "FNO",
                              train: train, test: test, options: options.fno, showProgress: options.showProgress,
                              generator: generator, input: { $0.inputWithGridBatch($1) }, log: log)
-        Parallelism.blasThreadCount = blasThreads
         let fnoURL = options.outputDirectory.appendingPathComponent("fno_burgers.safetensors")
         try Safetensors.save(fno.stateDict(), to: fnoURL, metadata: ["model": "FNO1d", "modes": "\(options.modes)", "width": "\(options.width)"])
 

@@ -66,7 +66,7 @@ final class FFTPlan: @unchecked Sendable {
             switch dtype {
             case .float64: fftw_destroy_plan(handle)
             case .float32: fftwf_destroy_plan(handle)
-            default: break  // plans exist for float dtypes only
+            case .int64, .int32, .uint8, .bool: break  // plans exist for float dtypes only
             }
         }
     }
@@ -168,7 +168,7 @@ enum FFTPlanCache {
             switch key.dtype {
             case .float64: fftw_set_timelimit(limit)
             case .float32: fftwf_set_timelimit(limit)
-            default: break  // no FFT of integer dtypes; planning below fails naming the key
+            case .int64, .int32, .uint8, .bool: break  // no FFT of integer dtypes; planning below fails naming the key
             }
             let plan: OpaquePointer? = switch (key.dtype, key.direction) {
             case (.float64, .r2c):
@@ -195,7 +195,7 @@ enum FFTPlanCache {
                 fftwf_plan_many_dft(
                     1, &n, batch32, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)), nil, 1, n32,
                     UnsafeMutablePointer<fftwf_complex>(OpaquePointer(output)), nil, 1, odist32, sign, rigorFlag)
-            default: nil  // no FFT of integer dtypes; fails below naming the key
+            case (.int64, _), (.int32, _), (.uint8, _), (.bool, _): nil  // no FFT of integer dtypes; fails below naming the key
             }
             return Int(bitPattern: plan)
         }
@@ -285,15 +285,13 @@ enum FFTW {
     /// execute is thread-safe). The split row is chosen so that both halves start 64-byte
     /// aligned, the alignment every plan is made for; without such a row it runs whole.
     private static func splitBatch(_ batch: Int, n: Int, inRow: Int, outRow: Int, _ body: (Int, Int) -> Void) {
-        if Parallelism.threadCount >= 2 && batch >= 2 && batch &* n >= 32_768 {
+        if Parallelism.threadCount >= 2 && batch >= 2 && batch &* n >= KernelStrategy.fftGrain {
             var h = batch / 2
             while h > batch / 4 && ((h * inRow) & 63 != 0 || (h * outRow) & 63 != 0) { h -= 1 }
             if h > batch / 4 && h > 0 {
                 let split = h
-                parallelChunks(2, align: 1, unitCost: Parallelism.grain) { lo, hi in
-                    for part in lo..<hi {
-                        if part == 0 { body(0, split) } else { body(split, batch - split) }
-                    }
+                parallelTasks(2) { part in
+                    if part == 0 { body(0, split) } else { body(split, batch - split) }
                 }
                 return
             }
@@ -313,7 +311,7 @@ enum FFTW {
             case .float32:
                 fftwf_execute_dft_r2c(plan.handle, input.assumingMemoryBound(to: Float.self),
                                       UnsafeMutablePointer<fftwf_complex>(OpaquePointer(output)))
-            default: notImplemented("fft_r2c", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("fft_r2c", dtype)
             }
         }
     }
@@ -341,7 +339,7 @@ enum FFTW {
             case .float32:
                 fftwf_execute_dft_c2r(plan.handle, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)),
                                       output.assumingMemoryBound(to: Float.self))
-            default: notImplemented("fft_c2r", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("fft_c2r", dtype)
             }
         }
     }
@@ -367,7 +365,7 @@ enum FFTW {
             case .float32:
                 fftwf_execute_dft(plan.handle, UnsafeMutablePointer<fftwf_complex>(OpaquePointer(input)),
                                   UnsafeMutablePointer<fftwf_complex>(OpaquePointer(output)))
-            default: notImplemented("fft", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("fft", dtype)
             }
         }
     }

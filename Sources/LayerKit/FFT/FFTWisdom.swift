@@ -45,7 +45,7 @@ enum FFTWisdom {
             switch dtype {
             case .float32: _ = fftwf_import_wisdom_from_filename(path)
             case .float64: _ = fftw_import_wisdom_from_filename(path)
-            default: break
+            case .int64, .int32, .uint8, .bool: break
             }
         }
     }
@@ -61,7 +61,7 @@ enum FFTWisdom {
             switch dtype {
             case .float32: fftwf_export_wisdom_to_filename(temporary) != 0
             case .float64: fftw_export_wisdom_to_filename(temporary) != 0
-            default: false
+            case .int64, .int32, .uint8, .bool: false
             }
         }
         if written { _ = rename(temporary, path) } else { try? FileManager.default.removeItem(atPath: temporary) }

@@ -22,7 +22,7 @@ import Synchronization
 
 /// `cos(2πk/n)` and `sin(2πk/n)` for `k = 0…h/2`, in a dtype's precision: the butterflies'
 /// twiddle factors, made once per (n, dtype).
-final class HalfLengthTwiddles<T: TensorScalar>: Sendable {
+final class HalfLengthTwiddles<T: KernelScalar>: Sendable {
     let cos: [T]
     let sin: [T]
     /// `cos` and `sin` with every value twice (`c0 c0 c1 c1 …`), for interleaved (re, im) lanes.
@@ -54,50 +54,32 @@ final class HalfLengthTwiddles<T: TensorScalar>: Sendable {
 
 /// The twiddle tables made so far, by signal length.
 enum TwiddleCache {
-    static let float32 = Mutex<[Int: HalfLengthTwiddles<Float>]>([:])
-    static let float64 = Mutex<[Int: HalfLengthTwiddles<Double>]>([:])
+    struct Key: Hashable {
+        let dtype: DType, n: Int
+    }
 
-    static func table<T: TensorScalar>(_: T.Type, n: Int) -> HalfLengthTwiddles<T> {
-        if T.self == Float.self {
-            return float32.withLock { cache in
-                if let t = cache[n] { return t }
-                let t = HalfLengthTwiddles<Float>(n: n)
-                if cache.count > 256 { cache.removeAll() }
-                cache[n] = t
-                return t
-            } as! HalfLengthTwiddles<T>
-        }
-        return float64.withLock { cache in
-            if let t = cache[n] { return t }
-            let t = HalfLengthTwiddles<Double>(n: n)
-            if cache.count > 256 { cache.removeAll() }
-            cache[n] = t
+    static let tables = Mutex<[Key: any Sendable]>([:])
+
+    static func table<T: KernelScalar>(_: T.Type, n: Int) -> HalfLengthTwiddles<T> {
+        tables.withLock { cache in
+            let key = Key(dtype: T.dtype, n: n)
+            if let t = cache[key] as? HalfLengthTwiddles<T> { return t }
+            let t = HalfLengthTwiddles<T>(n: n)
+            if cache.count > 512 { cache.removeAll() }
+            cache[key] = t
             return t
-        } as! HalfLengthTwiddles<T>
+        }
     }
 }
 
 extension Tensor {
-    /// Elements (rows × n) below which the even-length transform runs on one thread
-    /// (tuning knob: `LAYERKIT_FFT_SPLIT`). 32k: at 1024 × 100 (102,400 elements, about 60 µs on
-    /// one thread) a second thread already takes the forward from ~78 to ~62 µs and the forward
-    /// plus backward from ~300 to ~240 (Notes/benchmarks.md, round three).
-    static let halfLengthSplit = environmentString("LAYERKIT_FFT_SPLIT").flatMap { Int($0) } ?? (1 << 15)
-
-    /// Bytes of the widest array per row block (tuning knob: `LAYERKIT_FFT_BLOCK_KB`).
-    static let halfLengthBlock = (environmentString("LAYERKIT_FFT_BLOCK_KB").flatMap { Int($0) } ?? 256) << 10
-
-    /// The shortest even length that takes the half-length path; shorter ones use FFTW's own
-    /// real transform (tuning knob: `LAYERKIT_FFT_HALF_MIN`).
-    static let halfLengthMinimum = environmentString("LAYERKIT_FFT_HALF_MIN").flatMap { Int($0) } ?? 2
-
     /// ``rfft(bins:)`` for an even length `n ≥ 2` and `1 ≤ m ≤ n/2 + 1`: a batched complex FFT
     /// of `n/2` points straight from this tensor's storage, then one butterfly pass that
     /// writes the `m` bins. When `m ≥ n/2` FFTW writes into the output itself and the pass
     /// runs in place; otherwise through a cache-sized scratch block.
     final func rfftHalfLength(bins m: Int) -> Tensor {
         let n = shape[rank - 1], h = n / 2, batch = count / n, size = dtype.byteSize, dtype = dtype
-        if dtype == .float32 && Tensor.usesLaneFFT(n: n, batch: batch) { return rfftLanes(bins: m) }
+        if dtype == .float32 && KernelStrategy.laneFFT(n: n, batch: batch) { return rfftLanes(bins: m) }
         let inRow = n * size, outRow = m * 2 * size
         let out = Tensor(storage: Storage(dtype: dtype, count: batch * m * 2), shape: shape.dropLast() + [m, 2])
         let input = storage.raw, output = out.storage.raw
@@ -112,7 +94,7 @@ extension Tensor {
                 halfLengthForward(Float.self, z, zStride: direct ? m : h, dst, rows: rows, n: n, bins: m)
             case .float64:
                 halfLengthForward(Double.self, z, zStride: direct ? m : h, dst, rows: rows, n: n, bins: m)
-            default: notImplemented("rfft", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("rfft", dtype)
             }
         }
         return out
@@ -131,7 +113,7 @@ extension Tensor {
             switch dtype {
             case .float32: halfLengthAdjoint(Float.self, src + row * gRow, d, rows: rows, n: n, bins: m)
             case .float64: halfLengthAdjoint(Double.self, src + row * gRow, d, rows: rows, n: n, bins: m)
-            default: notImplemented("rfft", dtype)
+            case .int64, .int32, .uint8, .bool: notImplemented("rfft", dtype)
             }
             FFTW.c2cRows(n: h, batch: rows, dtype: dtype, direction: .c2cBackward, outputDistance: h, input: d, output: d)
         }
@@ -152,8 +134,8 @@ extension Tensor {
             return a / gcd(a, need) * need
         }
         let widest = Swift.max(1, rowBytes.max() ?? 1)
-        parallelChunks(batch, align: align, unitCost: n, grain: halfLengthSplit) { lo, hi in
-            let blocks = Swift.max(1, ((hi - lo) * widest + halfLengthBlock - 1) / halfLengthBlock)
+        parallelChunks(batch, align: align, unitCost: n, grain: KernelStrategy.fftGrain) { lo, hi in
+            let blocks = Swift.max(1, ((hi - lo) * widest + KernelStrategy.fftRowBlockBytes - 1) / KernelStrategy.fftRowBlockBytes)
             let block = Swift.max(1, ((hi - lo + blocks - 1) / blocks + align - 1) / align) * align
             let scratch = rowBytes[2] > 0 ? Storage(dtype: .float32, count: (Swift.min(block, hi - lo) * rowBytes[2] + 3) / 4) : nil
             var row = lo
@@ -171,7 +153,7 @@ extension Tensor {
 /// spectrum `Z` (rows `zStride` complex values apart) → the first `m` bins of the real
 /// transform (rows `m` apart). `z` may be `x` (then `zStride == m ≥ h`).
 @inline(__always)
-private func halfLengthForward<T: TensorScalar & SIMDScalar>(
+private func halfLengthForward<T: KernelScalar & SIMDScalar>(
     _: T.Type, _ zRaw: UnsafeMutableRawPointer, zStride: Int, _ xRaw: UnsafeMutableRawPointer, rows: Int, n: Int, bins m: Int
 ) {
     let h = n / 2, half = T(0.5)
@@ -237,7 +219,7 @@ private func halfLengthForward<T: TensorScalar & SIMDScalar>(
 /// The adjoint butterflies (see the top of the file) over `rows` rows: gradients of the
 /// first `m` bins (rows `m` apart) → `Z̄`, `h` complex values per row, written over `dx`.
 @inline(__always)
-private func halfLengthAdjoint<T: TensorScalar & SIMDScalar>(
+private func halfLengthAdjoint<T: KernelScalar & SIMDScalar>(
     _: T.Type, _ gRaw: UnsafeMutableRawPointer, _ dRaw: UnsafeMutableRawPointer, rows: Int, n: Int, bins m: Int
 ) {
     let h = n / 2, half = T(0.5)

@@ -1,11 +1,11 @@
-import CBLAS
-import CLaneFFT
+import CKernels
 import Synchronization
 
 // A batched complex FFT vectorised across rows, for the half-length transform inside the
 // even-length float32 `rfft(bins:)` (HalfLengthRFFT.swift), run by the AVX-512 kernels of the
-// `CLaneFFT` target. This file holds the plans (stages, twiddles, digit-reversed positions) and
-// the Swift entry point; builds without AVX-512F and FMA take FFTW's c2c instead.
+// `CKernels` target (`lane_fft.c`). This file holds the plans (stages, twiddles, digit-reversed
+// positions) and the Swift entry point; CPUs without AVX-512 take FFTW's c2c instead
+// (``KernelStrategy/laneFFT(n:batch:)``).
 //
 // Sixteen rows go side by side: a group of rows is transposed into a scratch buffer where
 // element t of the transform is two 16-float vectors (the real parts of z_t of the 16 rows, then
@@ -23,11 +23,11 @@ import Synchronization
 // κ' in sub-block k): digit-reversed, which the butterfly pass reads through a table.
 // Radices 8 (mostly), 4, 2, 3 and 5.
 
-/// Rows transformed together: lane l of a vector belongs to row l of a row group.
-let laneCount = 16
-
 /// A lane FFT of `h` points: its stages and their twiddle factors.
 final class LaneFFTPlan: Sendable {
+    /// Rows transformed together: lane l of a vector belongs to row l of a row group.
+    static let lanes = 16
+
     /// One stage: a radix, the block length it splits and where its twiddles start in
     /// ``twiddles`` (`radix − 1` (re, im) pairs per `p`).
     struct Stage: Sendable {
@@ -106,65 +106,28 @@ enum LaneFFTCache {
     }
 }
 
-// MARK: - The kernels
-
-/// Whether this build targets AVX-512F and FMA (`LAYERKIT_AVX512F` in CBLAS's shim.h, set
-/// from the compiler's target macros): 16-float vectors are then single registers.
-let laneSIMD = LAYERKIT_AVX512F != 0
-
-/// Whether this build has the lane FFT's AVX-512 kernels (the `CLaneFFT` target, built with
-/// AVX-512F and FMA like ``laneSIMD``). Without them the even-length float32 transform runs on
-/// FFTW's c2c (a lane FFT in portable SIMD code was about 2.5× FFTW's time with AVX2 only).
-let laneKernels = laneSIMD && lk_lane_kernels() != 0
-
 // MARK: - The real transform
 
 extension Tensor {
-    /// Whether the float32 even-length transform runs on ``LaneFFTPlan`` (tuning knob:
-    /// `LAYERKIT_FFT_LANES`: `0` never; otherwise the largest half-length `h` to use it for,
-    /// default 4096) rather than FFTW's c2c.
-    static let laneFFTLimit = environmentString("LAYERKIT_FFT_LANES").flatMap { Int($0) } ?? 4096
-
-    /// The largest half-length `h` above ``laneFFTLimit`` that still takes the lane FFT when
-    /// every thread gets a row group of its own (tuning knob: `LAYERKIT_FFT_LANES_LARGE`,
-    /// default 32768, whose scratch buffer is 4 MB per thread).
-    static let laneFFTLargeLimit = environmentString("LAYERKIT_FFT_LANES_LARGE").flatMap { Int($0) } ?? 32768
-
-    /// Whether ``rfftLanes(bins:threads:)`` is the path for this float32 tensor of even length
-    /// `n`: only in builds with the AVX-512 kernels (``laneKernels``). Up to ``laneFFTLimit``
-    /// always; up to ``laneFFTLargeLimit`` when there are at least as many row groups as
-    /// threads (a group is not split, and FFTW's threads win over one lane FFT).
-    static func usesLaneFFT(n: Int, batch: Int) -> Bool {
-        let h = n / 2
-        guard laneKernels && laneFFTLimit > 0 && h >= 8 && batch >= laneCount / 2 && LaneFFTPlan.radices(h) != nil else {
-            return false
-        }
-        if h <= laneFFTLimit { return true }
-        return h <= laneFFTLargeLimit && (batch + laneCount - 1) / laneCount >= Parallelism.threadCount
-    }
-
-    /// ``rfftHalfLength(bins:)`` for float32 on ``LaneFFTPlan`` and the AVX-512 kernels (only
-    /// in builds that have them, ``laneKernels``): rows go 16 at a time through the lane FFT of
-    /// `n/2` points, the butterflies and a transposition into the output. `threads` overrides
-    /// the thread count (tests).
+    /// ``rfftHalfLength(bins:)`` for float32 on ``LaneFFTPlan`` and the AVX-512 kernels (on a
+    /// CPU that has them): rows go 16 at a time through the lane FFT of `n/2` points, the
+    /// butterflies and a transposition into the output. `threads` overrides the thread count (tests).
     final func rfftLanes(bins m: Int, threads: Int? = nil) -> Tensor {
         let n = shape[rank - 1], h = n / 2, batch = count / n
-        guard laneKernels else { opError("rfft", "the lane FFT needs a build with AVX-512F and FMA") }
+        let level = KernelStrategy.level
+        guard level >= .avx512 else { opError("rfft", "the lane FFT needs a CPU with AVX-512, this one runs at \(level)") }
         guard dtype == .float32, n % 2 == 0, let plan = LaneFFTCache.plan(h: h) else {
             opError("rfft", "the lane FFT takes float32 rows of an even length with factors 2, 3 and 5, got \(dtype) \(shape)")
         }
         let out = Tensor(storage: Storage(dtype: dtype, count: batch * m * 2), shape: shape.dropLast() + [m, 2])
-        let input = UnsafePointer(storage.raw.assumingMemoryBound(to: Float.self))
-        let output = out.storage.raw.assumingMemoryBound(to: Float.self)
-        let groups = (batch + laneCount - 1) / laneCount
-        // The groups over the caller and CLaneFFT's own workers, which spin between calls
-        // (GCD's concurrentPerform often runs a 2 × 50 µs job serially here).
-        let threads = threads ?? (batch * n >= Tensor.halfLengthSplit ? Swift.min(Parallelism.threadCount, groups) : 1)
+        let input = storage.readPointer(Float.self), output = out.storage.pointer(Float.self)
+        let groups = (batch + LaneFFTPlan.lanes - 1) / LaneFFTPlan.lanes
+        let threads = threads ?? (batch * n >= KernelStrategy.fftGrain ? Swift.min(Parallelism.threadCount, groups) : 1)
         plan.binTwiddles.withUnsafeBufferPointer { w in
         plan.position.withUnsafeBufferPointer { position in
         plan.twiddles.withUnsafeBufferPointer { tw in
         plan.stageTable.withUnsafeBufferPointer { st in
-            lk_lane_rfft(input, n, batch, m, output, st.baseAddress!, plan.stages.count, tw.baseAddress!,
+            lk_lane_rfft(level.code, input, n, batch, m, output, st.baseAddress!, plan.stages.count, tw.baseAddress!,
                          w.baseAddress!, position.baseAddress!, threads)
         }
         }

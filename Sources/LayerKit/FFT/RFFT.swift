@@ -94,7 +94,7 @@ extension Tensor {
         let half = n / 2 + 1
         if bins < 0 || bins > half { opError("rfft", "bins must be in 0...\(half) for \(n) samples, got \(bins)") }
         if bins == 0 { return rfft().narrow(axis: -2, start: 0, length: 0) }
-        if n % 2 == 0 && n >= Tensor.halfLengthMinimum {
+        if n % 2 == 0 && n >= KernelStrategy.halfLengthMinimum {
             // Even n: a complex FFT of n/2 points and one butterfly pass (HalfLengthRFFT.swift).
             let out = rfftHalfLength(bins: bins)
             if Tensor.needsGrad(self) {
@@ -182,12 +182,12 @@ extension Tensor {
         case .float64:
             scaleSpectrum(src.assumingMemoryBound(to: Double.self), srcBins, dst.assumingMemoryBound(to: Double.self), dstBins,
                           batch: batch, n: n, edge: edge, interior: interior)
-        default: notImplemented("fft", dtype)
+        case .int64, .int32, .uint8, .bool: notImplemented("fft", dtype)
         }
     }
 
     @inline(__always)
-    private static func scaleSpectrum<T: TensorScalar>(
+    private static func scaleSpectrum<T: KernelScalar>(
         _ src: UnsafeMutablePointer<T>, _ srcBins: Int, _ dst: UnsafeMutablePointer<T>, _ dstBins: Int,
         batch: Int, n: Int, edge: T, interior: T
     ) {

@@ -46,7 +46,8 @@ enum SafetensorsDType: String, CaseIterable {
         case .i32: return .int32
         case .u8: return .uint8
         case .bool: return .bool
-        default: return nil
+        case .f4, .f6e2m3, .f6e3m2, .i8, .f8e5m2, .f8e4m3, .f8e8m0, .f8e4m3fnuz, .f8e5m2fnuz, .i16, .u16, .u32, .u64:
+            return nil
         }
     }
 
@@ -321,7 +322,9 @@ extension Safetensors {
             return try Tensor.fromLittleEndian(count: count, shape: entry.shape, dtype: .uint8) { try read($0, byteCount) }.to(.bool)
         case .c64, .c128:
             return try Tensor.fromLittleEndian(count: 2 * count, shape: entry.shape + [2], dtype: dtype) { try read($0, byteCount) }
-        default:
+        case .f32, .f64, .i64, .i32, .u8, .i8, .i16, .u16, .u32, .u64, .f4, .f6e2m3, .f6e3m2,
+             .f8e5m2, .f8e4m3, .f8e8m0, .f8e4m3fnuz, .f8e5m2fnuz:
+            // Stored as LayerKit stores `dtype` (the unsupported ones were refused above).
             return try Tensor.fromLittleEndian(count: count, shape: entry.shape, dtype: dtype) { try read($0, byteCount) }
         }
     }

@@ -11,14 +11,6 @@ public enum Reduction: Sendable {
 }
 
 extension Reduction {
-    /// Sums `values` (in `Double`, so long float32 batches do not drift) and divides by `n`
-    /// for `.mean`; not used for `.none`.
-    @inline(__always)
-    func fold<T: TensorScalar>(_ values: UnsafeBufferPointer<T>, count n: Int) -> Double {
-        let total = contiguousSum(values.baseAddress!, values.count)
-        return self == .mean ? total / Double(n) : total
-    }
-
     /// The output shape of a loss whose unreduced result has `shape`.
     func outputShape(_ shape: [Int]) -> [Int] { self == .none ? shape : [] }
 }

@@ -3,27 +3,11 @@ import RealModule
 // Activation layers, `activation(_:)` by name, and the erf and GELU ops they need (forward
 // and backward together, as the ops in Ops/ are written).
 
-struct ErfKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .erf(x) } }
-
-/// `x·Φ(x)` with `Φ(x) = ½(1 + erf(x/√2))` through libm's `erf` (float64; float32 takes
-/// `geluFloat32` in Ops/NormalCDF.swift, which vectorises).
-struct GeluKernel: UnaryKernel {
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T { x * (1 + T.erf(x * T(0.5.squareRoot()))) / 2 }
-}
-
-/// `g·(Φ(x) + x·φ(x))`: GELU's backward in one pass, `φ` the standard normal density (float64;
-/// float32 takes `geluBackwardFloat32`).
-struct GeluBackwardKernel: BinaryKernel {
-    func callAsFunction<T: TensorScalar>(_ g: T, _ x: T) -> T {
-        let cdf = (1 + T.erf(x * T(0.5.squareRoot()))) / 2
-        let pdf = T.exp(-x * x / 2) * T(1 / (2 * Double.pi).squareRoot())
-        return g * (cdf + x * pdf)
-    }
-}
+struct ErfKernel: UnaryKernel { func callAsFunction<T: KernelScalar>(_ x: T) -> T { .erf(x) } }
 
 /// `d/dx erf(x) = 2/√π · e^(−x²)`.
 struct ErfGradKernel: UnaryKernel {
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T { T(2 / Double.pi.squareRoot()) * T.exp(-x * x) }
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T { T(2 / Double.pi.squareRoot()) * T.exp(-x * x) }
 }
 
 extension Tensor {
@@ -43,21 +27,15 @@ extension Tensor {
     public final func gelu(approximate: GELU.Approximation = .none) -> Tensor {
         switch approximate {
         case .none:
-            let out: Tensor
-            if dtype == .float32 {
-                out = Tensor(storage: Storage(dtype: .float32, count: count), shape: shape)
-                geluFloat32(storage, into: out.storage)
-            } else {
-                out = map(GeluKernel())
-            }
+            guard dtype.isFloatingPoint else { return to(.float32).gelu() }
+            let out = Tensor(storage: Storage(dtype: dtype, count: count), shape: shape)
+            geluKernel(storage, into: out.storage)
             if Tensor.needsGrad(self) {
                 let x = detach(), y = out.detach()
                 out.record("GeluBackward0", self) { g in
-                    guard g.dtype == .float32, x.dtype == .float32, g.shape == x.shape else {
-                        return [Tensor.zipMap(g, x, op: "gelu_backward", GeluBackwardKernel())]
-                    }
-                    let d = Tensor(storage: Storage(dtype: .float32, count: x.count), shape: x.shape)
-                    geluBackwardFloat32(g.storage, x.storage, output: y.storage, into: d.storage)
+                    let g = g.dtype == x.dtype ? g : g.to(x.dtype)
+                    let d = Tensor(storage: Storage(dtype: x.dtype, count: x.count), shape: x.shape)
+                    geluBackwardKernel(g.storage, x.storage, output: y.storage, into: d.storage)
                     return [d]
                 }
             }

@@ -44,14 +44,22 @@ open class Bilinear: Module, BinaryModule {
         Tensor.bilinear(x1, x2, weight: weight, bias: bias)
     }
 
-    /// `forward(x, x)`: the tensor reduction of one input (needs `in1Features == in2Features`).
+    /// `forward(x, x)`: the tensor reduction of one input (needs `in1Features == in2Features`),
+    /// computed by ``Tensor/quadraticForm(_:)`` over the pairs `i ≤ j` only, as the "Custom
+    /// Layers" exercise's `TensorReduction` is: half the products of the two-input form.
     ///
     ///     let y = Sequential(Bilinear(in1Features: 5, in2Features: 5, outFeatures: 3))(x)
     open override func forward(_ x: Tensor) -> Tensor {
         if in1Features != in2Features {
             opError("Bilinear", "one input needs in1_features == in2_features, got \(in1Features) and \(in2Features); call layer(x1, x2)")
         }
-        return forward(x, x)
+        guard x.rank >= 1, x.shape[x.rank - 1] == in1Features else {
+            opError("Bilinear", "expected input [..., \(in1Features)] for weight \(weight.shape), got \(x.shape)")
+        }
+        // y_o = Σ_ij x_i W_oij x_j is the reduction with W'_ijo = W_oij.
+        let y = x.reshape([-1, in1Features]).quadraticForm(weight.permute([1, 2, 0]))
+        let out = bias.map { y + $0 } ?? y
+        return out.reshape(Array(x.shape.dropLast()) + [outFeatures])
     }
 
     /// `in1_features=20, in2_features=30, out_features=40, bias=True`, as PyTorch prints it.

@@ -17,8 +17,7 @@
 ///
 /// The computation keeps the activations `[batch, channels, n]` throughout (the lifting and
 /// projections are 1-wide convolutions with the `Linear` weights, no permutes) and makes each
-/// block's sum inside `w_l`'s GEMM. For training speed, run OpenBLAS single-threaded
-/// (``Parallelism/blasThreadCount`` = 1) so that LayerKit's own threads split the products.
+/// block's sum inside `w_l`'s GEMM; the per-sample products split over LayerKit's threads.
 ///
 ///     let model = FNO1d(modes: 16, width: 64)
 ///     let u = model(FNO1d.withGrid(Tensor.randn([20, 1024])))    // [20, 1024, 1]

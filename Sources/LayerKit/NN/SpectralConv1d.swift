@@ -53,7 +53,7 @@ open class SpectralConv1d: Module {
             opError("SpectralConv1d", "modes (\(m)) must be at most n/2 + 1 = \(n / 2 + 1) for input \(x.shape)")
         }
         // Few modes: the truncated transforms as GEMMs (Ops/TruncatedDFT.swift), else FFTW.
-        let byGEMM = Tensor.prefersGEMM(n: n, bins: m) && (x.dtype == .float32 || x.dtype == .float64)
+        let byGEMM = KernelStrategy.truncatedDFT(n: n, bins: m) && (x.dtype == .float32 || x.dtype == .float64)
         let spectrum = byGEMM ? x.truncatedRFFT(bins: m) : x.rfft(bins: m)          // [b, i, m, 2]
         // One complex GEMM per mode (Ops/SpectralMix.swift); irfft takes the bins past `modes` as zero.
         let product = Tensor.spectralMix(spectrum, weight: weights1)                    // [b, o, m, 2]

@@ -3,23 +3,29 @@ import RealModule
 // + - * / and pow: each op's forward and its vector–Jacobian product side by side.
 
 struct AddKernel: BinaryKernel {
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a + b }
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a + b }
+    var simd: BinarySIMD? { .add }
     var integerForm: ((Int64, Int64) -> Int64)? { { $0 &+ $1 } }
 }
 struct SubKernel: BinaryKernel {
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a - b }
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a - b }
+    var simd: BinarySIMD? { .subtract }
     var integerForm: ((Int64, Int64) -> Int64)? { { $0 &- $1 } }
 }
 struct MulKernel: BinaryKernel {
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a * b }
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a * b }
+    var simd: BinarySIMD? { .multiply }
     var integerForm: ((Int64, Int64) -> Int64)? { { $0 &* $1 } }
 }
 /// True division: integer operands give float32, as PyTorch's `/`.
-struct DivKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a / b } }
+struct DivKernel: BinaryKernel {
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a / b }
+    var simd: BinarySIMD? { .divide }
+}
 /// `aᵇ` with C's `pow` semantics: a negative base to a whole-number power is real
 /// (swift-numerics' real `pow` is `exp(b·log a)`, NaN for every negative base).
 struct PowKernel: BinaryKernel {
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T {
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T {
         a < 0 && b == b.rounded() && Swift.abs(b) < 0x1p30 ? .pow(a, Int(b)) : .pow(a, b)
     }
     /// Integer powers stay integer and wrap, as PyTorch's; below zero the power truncates
@@ -45,7 +51,8 @@ func integerPower(_ base: Int64, _ exponent: Int64) -> Int64 {
 /// PyTorch's with an `int` scalar; a fractional scalar promotes to float32.
 struct AffineKernel: UnaryKernel {
     let scale: Double, shift: Double
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T { x * T(scale) + T(shift) }
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T { x * T(scale) + T(shift) }
+    var simd: UnarySIMD? { .affine(scale: scale, shift: shift) }
     var integerForm: ((Int64) -> Int64)? {
         guard scale == scale.rounded(), shift == shift.rounded(), Swift.abs(scale) < 0x1p62, Swift.abs(shift) < 0x1p62
         else { return nil }
@@ -56,12 +63,12 @@ struct AffineKernel: UnaryKernel {
 /// `s / x`.
 struct ReciprocalKernel: UnaryKernel {
     let numerator: Double
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T { T(numerator) / x }
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T { T(numerator) / x }
 }
 /// `x^p` for a scalar exponent; squares and square roots skip `pow`.
 struct PowScalarKernel: UnaryKernel {
     let p: Double
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T {
         p == 2 ? x * x : p == 1 ? x : p == 0.5 ? x.squareRoot() : PowKernel()(x, T(p))
     }
     /// A whole, non-negative exponent keeps an integer tensor integer (`labels.pow(2)`), as

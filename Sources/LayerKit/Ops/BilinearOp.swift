@@ -38,10 +38,10 @@ extension Tensor {
         let lead = Array(x1.shape.dropLast())
         let ad = a.detach().reshape([rows, in1]), cd = c.detach().reshape([rows, in2])
         let wView = w.detach().reshape([outF, in1 * in2])
-        let p = bilinearOuter(ad, cd)
-        // y = P·Wᵀ; with fewer rows than outputs, (W·Pᵀ)ᵀ instead: OpenBLAS splits the larger
-        // M over its threads better (32×128×128×128: ~1.6 ms against ~2–3 ms, one thread).
-        let product = rows < outF ? gemmProduct(wView, p, transB: true, op: "bilinear").T
+        let p = Tensor(storage: Storage(dtype: dtype, count: rows * in1 * in2), shape: [rows, in1 * in2])
+        bilinearOuterKernel(ad.storage, cd.storage, rows: rows, in1: in1, in2: in2, into: p.storage)
+        // y = P·Wᵀ, or (W·Pᵀ)ᵀ with fewer rows than outputs (KernelStrategy.bilinearTransposed).
+        let product = KernelStrategy.bilinearTransposed(rows: rows, outputs: outF) ? gemmProduct(wView, p, transB: true, op: "bilinear").T
                                   : gemmProduct(p, wView, transB: true, op: "bilinear")
         let y = product.reshape(lead + [outF])
         if needsGrad(a, c) || needsGrad(w) {
@@ -51,64 +51,14 @@ extension Tensor {
                 var dx1: Tensor?, dx2: Tensor?
                 if a.requiresGrad || c.requiresGrad {
                     let m = gemmProduct(g2, wView)
-                    (dx1, dx2) = bilinearContract(m, ad, cd)
+                    let d1 = Tensor(storage: Storage(dtype: dtype, count: rows * in1), shape: [rows, in1])
+                    let d2 = Tensor.zeros([rows, in2], dtype: dtype)
+                    bilinearContractKernel(m.storage, ad.storage, cd.storage, rows: rows, in1: in1, in2: in2, into: d1.storage, d2.storage)
+                    (dx1, dx2) = (d1, d2)
                 }
                 return [dx1?.reshape(a.shape), dx2?.reshape(c.shape), dW]
             }
         }
         return bias.map { y + $0 } ?? y
-    }
-
-    /// The batched outer product `[B, in1] ⊗ [B, in2] → [B, in1·in2]` (row b holds
-    /// `x1[b, i] · x2[b, :]` for i = 0, 1, …). No graph.
-    static func bilinearOuter(_ x1: Tensor, _ x2: Tensor) -> Tensor {
-        let (rows, in1, in2) = (x1.shape[0], x1.shape[1], x2.shape[1])
-        let out = Tensor(storage: Storage(dtype: x1.dtype, count: rows * in1 * in2), shape: [rows, in1 * in2])
-        func run<T: TensorScalar>(_: T.Type) {
-            let pa = x1.storage.readPointer(T.self), pc = x2.storage.readPointer(T.self), po = out.storage.pointer(T.self)
-            parallelChunks(rows, align: 1, unitCost: in1 &* in2) { lo, hi in
-                for b in lo..<hi {
-                    let xb = pc + b &* in2
-                    for i in 0..<in1 {
-                        let s = pa[b &* in1 &+ i], o = po + (b &* in1 &+ i) &* in2
-                        for j in 0..<in2 { o[j] = s * xb[j] }
-                    }
-                }
-            }
-        }
-        if x1.dtype == .float64 { run(Double.self) } else if x1.dtype == .float32 { run(Float.self) } else {
-            opError("bilinear", "expected float32 or float64 tensors, got \(x1.dtype)")
-        }
-        return out
-    }
-
-    /// From `m` `[B, in1·in2]`: `dx1[b, i] = Σ_j m[b, i, j]·x2[b, j]` and
-    /// `dx2[b, j] = Σ_i m[b, i, j]·x1[b, i]`, in one pass over `m`. No graph.
-    static func bilinearContract(_ m: Tensor, _ x1: Tensor, _ x2: Tensor) -> (Tensor, Tensor) {
-        let (rows, in1, in2) = (x1.shape[0], x1.shape[1], x2.shape[1])
-        let d1 = Tensor(storage: Storage(dtype: x1.dtype, count: rows * in1), shape: [rows, in1])
-        let d2 = Tensor.zeros([rows, in2], dtype: x1.dtype)
-        func run<T: TensorScalar>(_: T.Type) {
-            let pm = m.storage.readPointer(T.self), pa = x1.storage.readPointer(T.self), pc = x2.storage.readPointer(T.self)
-            let p1 = d1.storage.pointer(T.self), p2 = d2.storage.pointer(T.self)
-            parallelChunks(rows, align: 1, unitCost: in1 &* in2) { lo, hi in
-                for b in lo..<hi {
-                    let xb = pc + b &* in2, out2 = p2 + b &* in2
-                    for i in 0..<in1 {
-                        let row = pm + (b &* in1 &+ i) &* in2, s = pa[b &* in1 &+ i]
-                        var dot: T = 0
-                        for j in 0..<in2 {
-                            dot += row[j] * xb[j]
-                            out2[j] += s * row[j]
-                        }
-                        p1[b &* in1 &+ i] = dot
-                    }
-                }
-            }
-        }
-        if x1.dtype == .float64 { run(Double.self) } else if x1.dtype == .float32 { run(Float.self) } else {
-            opError("bilinear", "expected float32 or float64 tensors, got \(x1.dtype)")
-        }
-        return (d1, d2)
     }
 }

@@ -46,7 +46,14 @@ extension Tensor {
         let xs = x.to(dtype), w = weight.to(dtype), b = bias?.to(dtype)
         let xd = xs.detach(), wd = w.detach()
         let direct = k == 1 && stride == 1 && padding == 0
-        let cols = direct ? xd : conv1dColumns(xd, batch: batch, channels: inC, length: length, kernel: k, stride: stride, padding: padding, outLength: outL)
+        let taps = Conv1dTaps(batch: batch, channels: inC, length: length, kernel: k, stride: stride, padding: padding, outLength: outL)
+        let cols: Tensor
+        if direct {
+            cols = xd
+        } else {
+            cols = Tensor(storage: Storage(dtype: dtype, count: batch * rowsK * outL), shape: [batch, rowsK, outL])
+            taps.columns(xd.storage, into: cols.storage)
+        }
         let outShape = x.rank == 3 ? [batch, outC, outL] : [outC, outL]
         if let residual, residual.shape != outShape {
             opError("conv1d", "the residual added to the output has shape \(residual.shape), expected \(outShape)")
@@ -54,41 +61,16 @@ extension Tensor {
         let r = residual?.to(dtype)
         let rd = r?.detach()
         let out = Tensor(storage: Storage(dtype: dtype, count: batch * outC * outL), shape: outShape)
-        func forward<T: TensorScalar>(_: T.Type) {
-            let pw = wd.storage.readPointer(T.self), pc = cols.storage.readPointer(T.self), po = out.storage.pointer(T.self)
-            let pb = b?.storage.readPointer(T.self), pr = rd?.storage.readPointer(T.self)
-            // One product per sample; the samples split over LayerKit's threads when OpenBLAS is
-            // single-threaded (Threading/BLASThreads.swift). The bias and the residual are
-            // written into the output first, and the GEMM adds onto them (β = 1).
-            forEachProductGroup(batch, groups: productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)) { _, lo, hi in
-                for i in lo..<hi {
-                    for o in 0..<outC {
-                        let row = i * outC + o, dst = po + row * outL
-                        switch (pr, pb) {
-                        case let (pr?, pb?):
-                            let src = pr + row * outL, bo = pb[o]
-                            for l in 0..<outL { dst[l] = src[l] + bo }
-                        case let (pr?, nil): dst.update(from: pr + row * outL, count: outL)
-                        case let (nil, pb?): dst.update(repeating: pb[o], count: outL)
-                        case (nil, nil): break
-                        }
-                    }
-                    T.gemm(transA: false, transB: false, m: outC, n: outL, k: rowsK, alpha: 1,
-                           a: pw, lda: rowsK, b: pc + i * rowsK * outL, ldb: outL,
-                           beta: pb == nil && pr == nil ? 0 : 1, c: po + i * outC * outL, ldc: outL)
-                }
-            }
-        }
+        let shape = Conv1dShape(batch: batch, outChannels: outC, rowsK: rowsK, outLength: outL)
         if out.count > 0 {
             if rowsK == 0 {
                 // No input channels: the output is the bias (and the residual).
                 let base = rd ?? Tensor.zeros(outShape, dtype: dtype)
                 let filled = b.map { base + $0.detach().reshape([outC, 1]) } ?? base
-                out.storage.raw.copyMemory(from: filled.storage.readRaw, byteCount: out.count * dtype.byteSize)
+                out.storage.assign(from: filled.storage)
             } else {
-                if dtype == .float64 { forward(Double.self) } else if dtype == .float32 { forward(Float.self) } else {
-                    opError("conv1d", "expected float32 or float64 tensors, got \(dtype)")
-                }
+                conv1dForwardKernel(shape, weight: wd.storage, columns: cols.storage, bias: b?.storage, residual: rd?.storage,
+                                    into: out.storage)
             }
         }
         guard needsGrad(xs, w) || (b.map { needsGrad($0) } ?? false) || (r.map { needsGrad($0) } ?? false) else { return out }
@@ -97,138 +79,25 @@ extension Tensor {
             var dCols: Tensor?
             var dW: Tensor?
             let dB = b.map { _ in Tensor.zeros([outC], dtype: dtype) }
-            func backward<T: TensorScalar>(_: T.Type) {
-                let pg = g.storage.readPointer(T.self), pw = wd.storage.readPointer(T.self), pc = cols.storage.readPointer(T.self)
-                if let dB {
-                    // ∂L/∂b_o = Σ_b Σ_l g_bol: one contiguous row of g per (b, o).
-                    let pb = dB.storage.pointer(T.self)
-                    // Row sums split over threads, then added per channel in a fixed order.
-                    var sums = [Double](repeating: 0, count: batch * outC)
-                    sums.withUnsafeMutableBufferPointer { ps in
-                        let ps = ps.baseAddress!
-                        parallelChunks(batch * outC, align: 1, unitCost: outL) { lo, hi in
-                            for r in lo..<hi { ps[r] = contiguousSum(UnsafePointer(pg + r * outL), outL) }
-                        }
-                    }
-                    for r in 0..<batch * outC { pb[r % outC] += T(sums[r]) }
-                }
-                let groups = productGroups(batch, unitCost: Swift.max(outC, rowsK) * outL)
-                if w.requiresGrad && rowsK > 0 {
-                    // Σ_b g_b·X_bᵀ: each group of samples accumulates into its own slot (the
-                    // first group into the result), then the slots are added in order.
-                    let d = Tensor(storage: Storage(dtype: dtype, count: outC * rowsK), shape: [outC, inC, k])
-                    if batch == 0 { d.fill(0) }
-                    let size = outC * rowsK
-                    let slots = groups > 1 ? Storage(dtype: dtype, count: (groups - 1) * size) : nil
-                    let pd = d.storage.pointer(T.self), ps = slots?.pointer(T.self)
-                    forEachProductGroup(batch, groups: groups) { group, lo, hi in
-                        let c = group == 0 ? pd : ps! + (group - 1) * size
-                        for i in lo..<hi {
-                            T.gemm(transA: false, transB: true, m: outC, n: rowsK, k: outL, alpha: 1,
-                                   a: pg + i * outC * outL, lda: outL, b: pc + i * rowsK * outL, ldb: outL,
-                                   beta: i == lo ? 0 : 1, c: c, ldc: rowsK)
-                        }
-                    }
-                    if let ps {
-                        for g in 0..<(groups - 1) {
-                            let slot = ps + g * size
-                            for j in 0..<size { pd[j] += slot[j] }
-                        }
-                    }
-                    dW = d
-                }
-                if xs.requiresGrad && rowsK > 0 {
-                    let d = Tensor(storage: Storage(dtype: dtype, count: batch * rowsK * outL), shape: [batch, rowsK, outL])
-                    let pd = d.storage.pointer(T.self)
-                    forEachProductGroup(batch, groups: groups) { _, lo, hi in
-                        for i in lo..<hi {
-                            T.gemm(transA: true, transB: false, m: rowsK, n: outL, k: outC, alpha: 1,
-                                   a: pw, lda: rowsK, b: pg + i * outC * outL, ldb: outL,
-                                   beta: 0, c: pd + i * rowsK * outL, ldc: outL)
-                        }
-                    }
-                    dCols = d
-                }
-            }
             if outC * outL > 0 {
-                if dtype == .float64 { backward(Double.self) } else if dtype == .float32 { backward(Float.self) } else {
-                    opError("conv1d", "expected float32 or float64 tensors, got \(dtype)")
-                }
+                let dWs = w.requiresGrad && rowsK > 0 ? Storage(dtype: dtype, count: outC * rowsK) : nil
+                let dColsS = xs.requiresGrad && rowsK > 0 ? Storage(dtype: dtype, count: batch * rowsK * outL) : nil
+                conv1dBackwardKernel(shape, gradient: g.storage, weight: wd.storage, columns: cols.storage,
+                                     biasGradient: dB?.storage, weightGradient: dWs, columnsGradient: dColsS)
+                dW = dWs.map { Tensor(storage: $0, shape: [outC, inC, k]) }
+                dCols = dColsS.map { Tensor(storage: $0, shape: [batch, rowsK, outL]) }
             }
             let dx: Tensor? = !xs.requiresGrad ? nil : dCols.map { d in
-                (direct ? d : conv1dColumnsAdjoint(d, batch: batch, channels: inC, length: length, kernel: k, stride: stride, padding: padding, outLength: outL)).reshape(xs.shape)
+                if direct { return d.reshape(xs.shape) }
+                let dx = Tensor.zeros(xs.shape, dtype: dtype)
+                taps.columnsAdjoint(d.storage, into: dx.storage)
+                return dx
             } ?? Tensor.zeros(xs.shape, dtype: dtype)
             let dWfull = w.requiresGrad ? (dW ?? Tensor.zeros(w.shape, dtype: dtype)) : nil
             var grads: [Tensor?] = [dx, dWfull]
             if let dB { grads.append(dB) }
             if r != nil { grads.append(g) }
             return grads
-        }
-        return out
-    }
-
-    /// The output positions `l` whose input position `l·stride + t − padding` lies inside
-    /// `0..<length` for kernel tap `t`: the rest read (or write) the zero padding.
-    @inline(__always)
-    static func conv1dValidRange(tap t: Int, length: Int, stride: Int, padding: Int, outLength: Int) -> Range<Int> {
-        // l·s + t − p ≥ 0  ⇔  l ≥ ⌈(p − t)/s⌉;   l·s + t − p < length  ⇔  l < ⌈(length + p − t)/s⌉.
-        func ceilDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
-        let lo = Swift.min(Swift.max(0, ceilDiv(padding - t, stride)), outLength)
-        let hi = Swift.max(lo, Swift.min(outLength, ceilDiv(length + padding - t, stride)))
-        return lo..<hi
-    }
-
-    /// im2col: `[batch, channels·kernel, outLength]` with entry `(c·k + t, l)` the padded input at
-    /// `l·stride + t` of channel `c` (0 in the padding). Rows split over threads; with stride 1 each
-    /// row is one copy between two runs of zeros. No graph.
-    static func conv1dColumns(_ x: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
-        let out = Tensor(storage: Storage(dtype: x.dtype, count: batch * channels * kernel * outLength), shape: [batch, channels * kernel, outLength])
-        func run<T: TensorScalar>(_: T.Type) {
-            let px = x.storage.readPointer(T.self), po = out.storage.pointer(T.self)
-            let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
-            parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in
-                for row in lo..<hi {
-                    let src = px + row &* length
-                    for t in 0..<kernel {
-                        let dst = po + (row &* kernel &+ t) &* outLength, valid = ranges[t]
-                        dst.update(repeating: 0, count: valid.lowerBound)
-                        (dst + valid.upperBound).update(repeating: 0, count: outLength &- valid.upperBound)
-                        let start = src + (valid.lowerBound &* stride &+ t &- padding)
-                        if stride == 1 {
-                            (dst + valid.lowerBound).update(from: start, count: valid.count)
-                        } else {
-                            for (i, l) in valid.enumerated() { dst[l] = start[i &* stride] }
-                        }
-                    }
-                }
-            }
-        }
-        if x.dtype == .float64 { run(Double.self) } else if x.dtype == .float32 { run(Float.self) } else {
-            opError("conv1d", "expected float32 or float64 tensors, got \(x.dtype)")
-        }
-        return out
-    }
-
-    /// col2im, the adjoint of ``conv1dColumns``: each column entry added back to the input
-    /// position it was read from (entries from the padding dropped). No graph.
-    static func conv1dColumnsAdjoint(_ cols: Tensor, batch: Int, channels: Int, length: Int, kernel: Int, stride: Int, padding: Int, outLength: Int) -> Tensor {
-        let out = Tensor.zeros([batch, channels, length], dtype: cols.dtype)
-        func run<T: TensorScalar>(_: T.Type) {
-            let pc = cols.storage.readPointer(T.self), po = out.storage.pointer(T.self)
-            let ranges = (0..<kernel).map { conv1dValidRange(tap: $0, length: length, stride: stride, padding: padding, outLength: outLength) }
-            parallelChunks(batch * channels, align: 1, unitCost: kernel &* outLength) { lo, hi in
-                for row in lo..<hi {
-                    let dst = po + row &* length
-                    for t in 0..<kernel {
-                        let src = pc + (row &* kernel &+ t) &* outLength, valid = ranges[t]
-                        let start = dst + (valid.lowerBound &* stride &+ t &- padding)
-                        for (i, l) in valid.enumerated() { start[i &* stride] += src[l] }
-                    }
-                }
-            }
-        }
-        if cols.dtype == .float64 { run(Double.self) } else if cols.dtype == .float32 { run(Float.self) } else {
-            opError("conv1d", "expected float32 or float64 tensors, got \(cols.dtype)")
         }
         return out
     }

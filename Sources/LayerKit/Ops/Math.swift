@@ -2,33 +2,37 @@ import RealModule
 
 // Element-wise functions, comparisons and selection, each with its backward beside it.
 
-struct ExpKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .exp(x) } }
-struct LogKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .log(x) } }
-struct SqrtKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x.squareRoot() } }
+struct ExpKernel: UnaryKernel { func callAsFunction<T: KernelScalar>(_ x: T) -> T { .exp(x) } }
+struct LogKernel: UnaryKernel { func callAsFunction<T: KernelScalar>(_ x: T) -> T { .log(x) } }
+struct SqrtKernel: UnaryKernel { func callAsFunction<T: KernelScalar>(_ x: T) -> T { x.squareRoot() } }
 struct AbsKernel: UnaryKernel {
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.abs(x) }
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T { Swift.abs(x) }
     var integerForm: ((Int64) -> Int64)? { { $0 < 0 ? 0 &- $0 : $0 } }
 }
 struct SignKernel: UnaryKernel {
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : x < 0 ? -1 : 0 }
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T { x > 0 ? 1 : x < 0 ? -1 : 0 }
     var integerForm: ((Int64) -> Int64)? { { $0.signum() } }
 }
 struct ReluKernel: UnaryKernel {
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? x : 0 }
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T { x > 0 ? x : 0 }
+    var simd: UnarySIMD? { .relu }
     var integerForm: ((Int64) -> Int64)? { { Swift.max($0, 0) } }
 }
 /// `g` where `y > 0`, else 0: ReLU's backward in one pass.
-struct ReluGradKernel: BinaryKernel { func callAsFunction<T: TensorScalar>(_ g: T, _ y: T) -> T { y > 0 ? g : 0 } }
-struct TanhKernel: UnaryKernel { func callAsFunction<T: TensorScalar>(_ x: T) -> T { .tanh(x) } }
+struct ReluGradKernel: BinaryKernel {
+    func callAsFunction<T: KernelScalar>(_ g: T, _ y: T) -> T { y > 0 ? g : 0 }
+    var simd: BinarySIMD? { .reluGradient }
+}
+struct TanhKernel: UnaryKernel { func callAsFunction<T: KernelScalar>(_ x: T) -> T { .tanh(x) } }
 struct SigmoidKernel: UnaryKernel {
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T {
         // Split by sign so that exp never overflows.
         x >= 0 ? 1 / (1 + .exp(-x)) : .exp(x) / (1 + .exp(x))
     }
 }
 struct ClampKernel: UnaryKernel {
     let low: Double, high: Double
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.min(Swift.max(x, T(low)), T(high)) }
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T { Swift.min(Swift.max(x, T(low)), T(high)) }
     /// Whole (or infinite) bounds keep an integer tensor integer, as PyTorch's `clamp` with
     /// `int` bounds; a fractional bound promotes to float32.
     var integerForm: ((Int64) -> Int64)? {
@@ -42,14 +46,14 @@ struct ClampKernel: UnaryKernel {
 /// 1 where `low ≤ x ≤ high` (the clamp's pass-through region), else 0.
 struct InsideKernel: UnaryKernel {
     let low: Double, high: Double
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T { x >= T(low) && x <= T(high) ? 1 : 0 }
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T { x >= T(low) && x <= T(high) ? 1 : 0 }
 }
 struct MaximumKernel: BinaryKernel {
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { Swift.max(a, b) }
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { Swift.max(a, b) }
     var integerForm: ((Int64, Int64) -> Int64)? { { Swift.max($0, $1) } }
 }
 struct MinimumKernel: BinaryKernel {
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { Swift.min(a, b) }
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { Swift.min(a, b) }
     var integerForm: ((Int64, Int64) -> Int64)? { { Swift.min($0, $1) } }
 }
 
@@ -69,7 +73,7 @@ struct CompareKernel: BinaryKernel {
         case .ne: return a != b
         }
     }
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { holds(a, b) ? 1 : 0 }
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { holds(a, b) ? 1 : 0 }
     var integerForm: ((Int64, Int64) -> Int64)? { { holds($0, $1) ? 1 : 0 } }
 }
 

@@ -2,29 +2,29 @@
 
 /// An associative reduction: a starting value and how to fold one element in.
 protocol ReduceKernel {
-    func initial<T: TensorScalar>(_: T.Type) -> T
-    func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T
+    func initial<T: KernelScalar>(_: T.Type) -> T
+    func combine<T: KernelScalar>(_ acc: T, _ x: T) -> T
     /// The starting value on integer tensors.
     var integerInitial: Int64 { get }
     /// Folding one element in, on integer tensors.
     func combine(_ acc: Int64, _ x: Int64) -> Int64
 }
 struct SumReduce: ReduceKernel {
-    func initial<T: TensorScalar>(_: T.Type) -> T { 0 }
-    func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T { acc + x }
+    func initial<T: KernelScalar>(_: T.Type) -> T { 0 }
+    func combine<T: KernelScalar>(_ acc: T, _ x: T) -> T { acc + x }
     var integerInitial: Int64 { 0 }
     func combine(_ acc: Int64, _ x: Int64) -> Int64 { acc &+ x }
 }
 struct MaxReduce: ReduceKernel {
-    func initial<T: TensorScalar>(_: T.Type) -> T { -.infinity }
+    func initial<T: KernelScalar>(_: T.Type) -> T { -.infinity }
     // NaN propagates, as in PyTorch.
-    func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T { x > acc || x.isNaN ? x : acc }
+    func combine<T: KernelScalar>(_ acc: T, _ x: T) -> T { x > acc || x.isNaN ? x : acc }
     var integerInitial: Int64 { .min }
     func combine(_ acc: Int64, _ x: Int64) -> Int64 { Swift.max(acc, x) }
 }
 struct MinReduce: ReduceKernel {
-    func initial<T: TensorScalar>(_: T.Type) -> T { .infinity }
-    func combine<T: TensorScalar>(_ acc: T, _ x: T) -> T { x < acc || x.isNaN ? x : acc }
+    func initial<T: KernelScalar>(_: T.Type) -> T { .infinity }
+    func combine<T: KernelScalar>(_ acc: T, _ x: T) -> T { x < acc || x.isNaN ? x : acc }
     var integerInitial: Int64 { .max }
     func combine(_ acc: Int64, _ x: Int64) -> Int64 { Swift.min(acc, x) }
 }

@@ -1,5 +1,3 @@
-import CBLAS
-
 // The spectral convolution's per-mode complex product, forward and backward side by side.
 // With x [B, I, m, 2] and w [I, O, m, 2] holding complex numbers as (re, im) pairs:
 //   forward   y[b, o, k]     = Σ_i x[b, i, k]·w[i, o, k]                  → [B, O, m, 2]
@@ -23,7 +21,7 @@ extension Tensor {
         }
         let (b, i, m, o) = (x.shape[0], x.shape[1], x.shape[2], weight.shape[1])
         let dtype = DType.promoted(x.dtype, weight.dtype)
-        guard dtype == .float32 || dtype == .float64 else {
+        if !dtype.isFloatingPoint {
             opError("spectralMix", "expected float32 or float64 tensors, got \(x.dtype) and \(weight.dtype)")
         }
         let xs = x.to(dtype), ws = weight.to(dtype)
@@ -56,68 +54,5 @@ extension Tensor {
             }
         }
         return out
-    }
-
-    /// `[p, q, 2]` → `[q, p, 2]` with each complex pair kept together: `[rows·cols, modes]` →
-    /// `[modes, rows·cols]` gathers the modes into per-mode matrices, the reverse scatters them back.
-    private static func transposedPairs(_ s: Storage, _ p: Int, _ q: Int) -> Storage {
-        let out = Storage(dtype: s.dtype, count: p * q * 2)
-        func run<T: TensorScalar>(_: T.Type) {
-            let src = s.readPointer(T.self), dst = out.pointer(T.self)
-            for j in 0..<p {
-                for k in 0..<q {
-                    let d = (k &* p &+ j) &* 2, e = (j &* q &+ k) &* 2
-                    dst[d] = src[e]
-                    dst[d &+ 1] = src[e &+ 1]
-                }
-            }
-        }
-        if s.dtype == .float64 { run(Double.self) } else { run(Float.self) }
-        return out
-    }
-
-    /// `[rows, cols, modes, 2]` → `[modes, rows, cols, 2]`.
-    private static func gatherModes(_ s: Storage, rows: Int, cols: Int, modes: Int) -> Storage {
-        transposedPairs(s, rows * cols, modes)
-    }
-
-    /// `[modes, rows, cols, 2]` → `[rows, cols, modes, 2]`.
-    private static func scatterModes(_ s: Storage, rows: Int, cols: Int, modes: Int) -> Storage {
-        transposedPairs(s, modes, rows * cols)
-    }
-
-    /// For each mode k: `c_k [rows, cols] = op(a_k)·op(b_k)`, complex, where `a_k` is stored
-    /// `aStored` and `b_k` `bStored` (row-major, complex elements); a conj flag means the
-    /// conjugate transpose of the stored matrix.
-    private static func complexGemmPerMode(
-        _ dtype: DType, modes: Int, conjA: Bool, conjB: Bool, rows: Int, cols: Int, inner: Int,
-        a: Storage, aStored: (Int, Int), b: Storage, bStored: (Int, Int), c: Storage
-    ) {
-        if rows * cols == 0 { return }
-        if inner == 0 { c.raw.initializeMemory(as: UInt8.self, repeating: 0, count: c.count * dtype.byteSize); return }
-        let (ta, tb) = (conjA ? CblasConjTrans : CblasNoTrans, conjB ? CblasConjTrans : CblasNoTrans)
-        let (sa, sb, sc) = (aStored.0 * aStored.1, bStored.0 * bStored.1, rows * cols)
-        let (lda, ldb) = (blasint(aStored.1), blasint(bStored.1))
-        for k in 0..<modes {
-            if dtype == .float64 {
-                let one: (Double, Double) = (1, 0), zero: (Double, Double) = (0, 0)
-                let (pa, pb, pc) = (a.readPointer(Double.self) + 2 * k * sa, b.readPointer(Double.self) + 2 * k * sb, c.pointer(Double.self) + 2 * k * sc)
-                withUnsafePointer(to: one) { alpha in
-                    withUnsafePointer(to: zero) { beta in
-                        cblas_zgemm(CblasRowMajor, ta, tb, blasint(rows), blasint(cols), blasint(inner),
-                                    alpha, pa, lda, pb, ldb, beta, pc, blasint(cols))
-                    }
-                }
-            } else {
-                let one: (Float, Float) = (1, 0), zero: (Float, Float) = (0, 0)
-                let (pa, pb, pc) = (a.readPointer(Float.self) + 2 * k * sa, b.readPointer(Float.self) + 2 * k * sb, c.pointer(Float.self) + 2 * k * sc)
-                withUnsafePointer(to: one) { alpha in
-                    withUnsafePointer(to: zero) { beta in
-                        cblas_cgemm(CblasRowMajor, ta, tb, blasint(rows), blasint(cols), blasint(inner),
-                                    alpha, pa, lda, pb, ldb, beta, pc, blasint(cols))
-                    }
-                }
-            }
-        }
     }
 }

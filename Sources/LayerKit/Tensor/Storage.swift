@@ -255,7 +255,7 @@ final class Storage {
             for i in 0..<count { d[i] = isNonZero(at: i) ? 1 : 0 }
         case (.float32, _), (.float64, _):
             for i in 0..<count { out.set(i, double: double(at: i)) }
-        default:
+        case (.int64, _), (.int32, _), (.uint8, _), (.bool, _):
             for i in 0..<count { out.set(i, int64: int64(at: i)) }
         }
         return out
@@ -441,4 +441,11 @@ enum BufferPool {
         }
         if !kept { p.deallocate() }
     }
+}
+
+/// Carries a value out of a lock's closure or into another thread when the code around it
+/// guarantees the sharing is safe (a derived value is never written after it is stored).
+struct UncheckedSendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

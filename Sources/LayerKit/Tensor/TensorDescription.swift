@@ -380,16 +380,5 @@ private struct ValueFormatter {
 private func cFormat(_ v: Double, precision: Int, style: Character) -> String {
     if v.isNaN { return "nan" }
     if v.isInfinite { return v < 0 ? "-inf" : "inf" }
-    let format = "%.\(precision)\(style)"
-    func attempt(capacity: Int) -> (String?, Int) {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
-            let n = withVaList([v]) { vsnprintf(buffer.baseAddress!, capacity, format, $0) }
-            guard n >= 0, n < capacity else { return (nil, Int(n)) }
-            let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress!, count: Int(n))
-            return (String(decoding: bytes, as: UTF8.self), Int(n))
-        }
-    }
-    let (short, needed) = attempt(capacity: 64)
-    if let short { return short }
-    return attempt(capacity: needed + 1).0 ?? ""
+    return String(format: "%.\(precision)\(style)", v)
 }

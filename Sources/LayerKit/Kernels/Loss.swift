@@ -8,7 +8,7 @@ func mseForwardKernel(_ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tenso
     switch x.dtype {
     case .float32: return mseForward(Float.self, x, t, reduction)
     case .float64: return mseForward(Double.self, x, t, reduction)
-    default: notImplemented("mse_loss", x.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("mse_loss", x.dtype)
     }
 }
 
@@ -17,12 +17,12 @@ func mseBackwardKernel(_ x: Tensor, _ t: Tensor, _ seed: LossSeed, into dx: Tens
     switch x.dtype {
     case .float32: mseBackward(Float.self, x, t, seed, dx)
     case .float64: mseBackward(Double.self, x, t, seed, dx)
-    default: notImplemented("mse_loss", x.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("mse_loss", x.dtype)
     }
 }
 
 @inline(__always)
-func mseForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
+func mseForward<T: KernelScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
     let n = x.count
     let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self)
     let squares = Storage(dtype: T.dtype, count: n)
@@ -32,12 +32,12 @@ func mseForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reductio
         ps[i] = d * d
     }
     if reduction == .none { return Tensor(storage: squares, shape: x.shape) }
-    let value = reduction.fold(UnsafeBufferPointer(squares.buffer(T.self)), count: n)
+    let value = reduction.fold(T.self, squares, count: n)
     return Tensor([value], shape: [], dtype: T.dtype)
 }
 
 @inline(__always)
-func mseBackward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor) {
+func mseBackward<T: KernelScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor) {
     let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self), po = dx.storage.pointer(T.self)
     let n = x.count
     if seed.reduction == .none {
@@ -53,7 +53,7 @@ func bceForwardKernel(_ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tenso
     switch x.dtype {
     case .float32: return bceForward(Float.self, x, t, reduction)
     case .float64: return bceForward(Double.self, x, t, reduction)
-    default: notImplemented("binary_cross_entropy", x.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("binary_cross_entropy", x.dtype)
     }
 }
 
@@ -62,12 +62,12 @@ func bceBackwardKernel(_ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor?
     switch x.dtype {
     case .float32: bceBackward(Float.self, x, t, seed, dx, dt)
     case .float64: bceBackward(Double.self, x, t, seed, dx, dt)
-    default: notImplemented("binary_cross_entropy", x.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("binary_cross_entropy", x.dtype)
     }
 }
 
 @inline(__always)
-func bceForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
+func bceForward<T: KernelScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reduction: Reduction) -> Tensor {
     let n = x.count
     let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self)
     let losses = Storage(dtype: T.dtype, count: n)
@@ -77,12 +77,12 @@ func bceForward<T: TensorScalar>(_: T.Type, _ x: Tensor, _ t: Tensor, _ reductio
         pl[i] = Swift.max(v, 0) - v * pt[i] + T.log(onePlus: T.exp(-Swift.abs(v)))
     }
     if reduction == .none { return Tensor(storage: losses, shape: x.shape) }
-    let value = reduction.fold(UnsafeBufferPointer(losses.buffer(T.self)), count: n)
+    let value = reduction.fold(T.self, losses, count: n)
     return Tensor([value], shape: [], dtype: T.dtype)
 }
 
 @inline(__always)
-func bceBackward<T: TensorScalar>(
+func bceBackward<T: KernelScalar>(
     _: T.Type, _ x: Tensor, _ t: Tensor, _ seed: LossSeed, _ dx: Tensor?, _ dt: Tensor?
 ) {
     let px = x.storage.readPointer(T.self), pt = t.storage.readPointer(T.self)
@@ -126,7 +126,7 @@ struct CrossEntropyForward {
         switch x.dtype {
         case .float32: softmaxRows(Float.self, x.storage, p, n, c, &lse)
         case .float64: softmaxRows(Double.self, x.storage, p, n, c, &lse)
-        default: notImplemented("cross_entropy", x.dtype)
+        case .int64, .int32, .uint8, .bool: notImplemented("cross_entropy", x.dtype)
         }
         softmax = p
         self.lse = lse
@@ -146,7 +146,7 @@ struct CrossEntropyForward {
         switch dtype {
         case .float32: indexRowLosses(Float.self, x.storage, lse, classes, c, eps, &rows)
         case .float64: indexRowLosses(Double.self, x.storage, lse, classes, c, eps, &rows)
-        default: notImplemented("cross_entropy", dtype)
+        case .int64, .int32, .uint8, .bool: notImplemented("cross_entropy", dtype)
         }
         return reduce(rows, reduction, shape)
     }
@@ -156,7 +156,7 @@ struct CrossEntropyForward {
         switch dtype {
         case .float32: probabilityRowLosses(Float.self, x.storage, q.storage, lse, c, eps, &rows)
         case .float64: probabilityRowLosses(Double.self, x.storage, q.storage, lse, c, eps, &rows)
-        default: notImplemented("cross_entropy", dtype)
+        case .int64, .int32, .uint8, .bool: notImplemented("cross_entropy", dtype)
         }
         return reduce(rows, reduction, shape)
     }
@@ -167,7 +167,7 @@ struct CrossEntropyForward {
         switch dtype {
         case .float32: indexGrad(Float.self, softmax, out, classes, seed, c, eps)
         case .float64: indexGrad(Double.self, softmax, out, classes, seed, c, eps)
-        default: notImplemented("cross_entropy", dtype)
+        case .int64, .int32, .uint8, .bool: notImplemented("cross_entropy", dtype)
         }
         return Tensor(storage: out, shape: x.shape)
     }
@@ -178,7 +178,7 @@ struct CrossEntropyForward {
         switch dtype {
         case .float32: probabilityGrad(Float.self, softmax, q.storage, out, seed, c, eps)
         case .float64: probabilityGrad(Double.self, softmax, q.storage, out, seed, c, eps)
-        default: notImplemented("cross_entropy", dtype)
+        case .int64, .int32, .uint8, .bool: notImplemented("cross_entropy", dtype)
         }
         return Tensor(storage: out, shape: x.shape)
     }
@@ -190,14 +190,14 @@ struct CrossEntropyForward {
         switch dtype {
         case .float32: targetGrad(Float.self, x.storage, out, lse, seed, c, eps)
         case .float64: targetGrad(Double.self, x.storage, out, lse, seed, c, eps)
-        default: notImplemented("cross_entropy", dtype)
+        case .int64, .int32, .uint8, .bool: notImplemented("cross_entropy", dtype)
         }
         return Tensor(storage: out, shape: x.shape)
     }
 }
 
 @inline(__always)
-func softmaxRows<T: TensorScalar>(_: T.Type, _ x: Storage, _ p: Storage, _ n: Int, _ c: Int, _ lse: inout [Double]) {
+func softmaxRows<T: KernelScalar>(_: T.Type, _ x: Storage, _ p: Storage, _ n: Int, _ c: Int, _ lse: inout [Double]) {
     let px = x.readPointer(T.self), pp = p.pointer(T.self)
     for i in 0..<n {
         let row = px + i &* c, out = pp + i &* c
@@ -218,7 +218,7 @@ func softmaxRows<T: TensorScalar>(_: T.Type, _ x: Storage, _ p: Storage, _ n: In
 }
 
 @inline(__always)
-func indexRowLosses<T: TensorScalar>(
+func indexRowLosses<T: KernelScalar>(
     _: T.Type, _ x: Storage, _ lse: [Double], _ classes: [Int], _ c: Int, _ eps: Double, _ rows: inout [Double]
 ) {
     let px = x.readPointer(T.self)
@@ -234,7 +234,7 @@ func indexRowLosses<T: TensorScalar>(
 }
 
 @inline(__always)
-func probabilityRowLosses<T: TensorScalar>(
+func probabilityRowLosses<T: KernelScalar>(
     _: T.Type, _ x: Storage, _ q: Storage, _ lse: [Double], _ c: Int, _ eps: Double, _ rows: inout [Double]
 ) {
     let px = x.readPointer(T.self), pq = q.pointer(T.self)
@@ -248,7 +248,7 @@ func probabilityRowLosses<T: TensorScalar>(
 }
 
 @inline(__always)
-func indexGrad<T: TensorScalar>(
+func indexGrad<T: KernelScalar>(
     _: T.Type, _ p: Storage, _ out: Storage, _ classes: [Int], _ seed: LossSeed, _ c: Int, _ eps: Double
 ) {
     let pp = p.readPointer(T.self), po = out.pointer(T.self)
@@ -262,7 +262,7 @@ func indexGrad<T: TensorScalar>(
 }
 
 @inline(__always)
-func probabilityGrad<T: TensorScalar>(
+func probabilityGrad<T: KernelScalar>(
     _: T.Type, _ p: Storage, _ q: Storage, _ out: Storage, _ seed: LossSeed, _ c: Int, _ eps: Double
 ) {
     let pp = p.readPointer(T.self), pq = q.readPointer(T.self), po = out.pointer(T.self)
@@ -278,7 +278,7 @@ func probabilityGrad<T: TensorScalar>(
 }
 
 @inline(__always)
-func targetGrad<T: TensorScalar>(
+func targetGrad<T: KernelScalar>(
     _: T.Type, _ x: Storage, _ out: Storage, _ lse: [Double], _ seed: LossSeed, _ c: Int, _ eps: Double
 ) {
     let px = x.readPointer(T.self), po = out.pointer(T.self)
@@ -286,5 +286,15 @@ func targetGrad<T: TensorScalar>(
         let s = seed[i] * (1 - eps)
         let row = px + i &* c, o = po + i &* c
         for j in 0..<c { o[j] = T(s * (lse[i] - Double(row[j]))) }
+    }
+}
+
+extension Reduction {
+    /// Sums the per-element losses in `values` (in `Double`, so long float32 batches do not
+    /// drift) and divides by `n` for `.mean`; not used for `.none`.
+    @inline(__always)
+    func fold<T: KernelScalar>(_: T.Type, _ values: Storage, count n: Int) -> Double {
+        let total = contiguousSum(values.readPointer(T.self), values.count)
+        return self == .mean ? total / Double(n) : total
     }
 }

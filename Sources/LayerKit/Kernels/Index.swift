@@ -11,20 +11,19 @@ func gatherRows(_ src: Storage, rowOffsets: [Int], rowLength: Int, into out: Sto
 
 /// `out[i]` ← `src[offsets[i]]`.
 func gatherElements(_ src: Storage, offsets: [Int], into out: Storage) {
-    func run<T>(_: T.Type) {
-        let s = src.readPointer(T.self), o = out.pointer(T.self)
-        for (i, offset) in offsets.enumerated() { o[i] = s[offset] }
+    struct Gather: BitsKernel {
+        let src: Storage, offsets: [Int], out: Storage
+        func run<T>(_: T.Type) {
+            let s = src.readPointer(T.self), o = out.pointer(T.self)
+            for (i, offset) in offsets.enumerated() { o[i] = s[offset] }
+        }
     }
-    switch src.dtype.byteSize {
-    case 8: run(UInt64.self)
-    case 4: run(UInt32.self)
-    default: run(UInt8.self)
-    }
+    src.dtype.dispatch(bits: Gather(src: src, offsets: offsets, out: out))
 }
 
 /// `dst` row at `rowOffsets[r]` += `g` row `r` (float dtypes; repeated offsets accumulate).
 func scatterAddRows(_ g: Storage, rowOffsets: [Int], rowLength: Int, into dst: Storage) {
-    func run<T: TensorScalar>(_: T.Type) {
+    func run<T: KernelScalar>(_: T.Type) {
         let pg = g.readPointer(T.self), pd = dst.pointer(T.self)
         for (r, offset) in rowOffsets.enumerated() {
             let s = pg + r * rowLength, d = pd + offset
@@ -34,19 +33,19 @@ func scatterAddRows(_ g: Storage, rowOffsets: [Int], rowLength: Int, into dst: S
     switch g.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: notImplemented("index_add", g.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("index_add", g.dtype)
     }
 }
 
 /// `dst[offsets[i]]` += `g[i]` (float dtypes; repeated offsets accumulate).
 func scatterAddElements(_ g: Storage, offsets: [Int], into dst: Storage) {
-    func run<T: TensorScalar>(_: T.Type) {
+    func run<T: KernelScalar>(_: T.Type) {
         let pg = g.readPointer(T.self), pd = dst.pointer(T.self)
         for (i, offset) in offsets.enumerated() { pd[offset] += pg[i] }
     }
     switch g.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: notImplemented("scatter_add", g.dtype)
+    case .int64, .int32, .uint8, .bool: notImplemented("scatter_add", g.dtype)
     }
 }

@@ -36,32 +36,34 @@ func copyBox(
     // Axis m = k-1 is walked by a tight loop of runs; an odometer steps the axes before it.
     let m = k - 1
     let rows = extent[m], srcStep = ss[m], dstStep = ds[m]
-    func copyRows<T>(_: T.Type, _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>) {
-        if run * MemoryLayout<T>.stride >= 128 {
-            // Split like the op that most likely wrote `s` (an FFT over the same rows), at a
-            // lower threshold than arithmetic: the win here is reading cache-local halves.
-            parallelChunks(rows, align: 1, unitCost: run, grain: 1 << 13) { lo, hi in
-                for j in lo..<hi {
-                    (d + j &* dstStep).update(from: s + j &* srcStep, count: run)
+    /// One set of `rows` runs of `run` elements, moved as unsigned integers of the element's width.
+    struct CopyRows: BitsKernel {
+        let src: Storage, dst: Storage, srcOff: Int, dstOff: Int, run: Int, rows: Int, srcStep: Int, dstStep: Int
+        func run<T>(_: T.Type) {
+            let s = src.readPointer(T.self) + srcOff, d = dst.pointer(T.self) + dstOff
+            let run = run, srcStep = srcStep, dstStep = dstStep
+            if run * MemoryLayout<T>.stride >= 128 {
+                // Split like the op that most likely wrote `s` (an FFT over the same rows): the
+                // win here is reading cache-local halves (KernelStrategy.copyGrain).
+                parallelChunks(rows, align: 1, unitCost: run, grain: KernelStrategy.copyGrain) { lo, hi in
+                    for j in lo..<hi {
+                        (d + j &* dstStep).update(from: s + j &* srcStep, count: run)
+                    }
                 }
-            }
-        } else if run == 1 {
-            for j in 0..<rows { d[j &* dstStep] = s[j &* srcStep] }
-        } else {
-            for j in 0..<rows {
-                let sj = s + j &* srcStep, dj = d + j &* dstStep
-                for e in 0..<run { dj[e] = sj[e] }
+            } else if run == 1 {
+                for j in 0..<rows { d[j &* dstStep] = s[j &* srcStep] }
+            } else {
+                for j in 0..<rows {
+                    let sj = s + j &* srcStep, dj = d + j &* dstStep
+                    for e in 0..<run { dj[e] = sj[e] }
+                }
             }
         }
     }
     var index = [Int](repeating: 0, count: m)
     while true {
-        // Copies move bits, so each dtype is moved as an unsigned integer of its width.
-        switch size {
-        case 8: copyRows(UInt64.self, src.readPointer(UInt64.self) + srcOff, dst.pointer(UInt64.self) + dstOff)
-        case 4: copyRows(UInt32.self, src.readPointer(UInt32.self) + srcOff, dst.pointer(UInt32.self) + dstOff)
-        default: copyRows(UInt8.self, src.readPointer(UInt8.self) + srcOff, dst.pointer(UInt8.self) + dstOff)
-        }
+        src.dtype.dispatch(bits: CopyRows(src: src, dst: dst, srcOff: srcOff, dstOff: dstOff, run: run, rows: rows,
+                                          srcStep: srcStep, dstStep: dstStep))
         var d = m - 1
         while d >= 0 {
             index[d] &+= 1
@@ -80,31 +82,27 @@ func copyBox(
 /// Writes the elements of contiguous `src` into `out` (of `outShape`) in the order of
 /// `srcStrides` (the source stride of each output axis): a permutation's copy.
 func permuteKernel(_ src: Storage, into out: Storage, outShape: [Int], srcStrides: [Int]) {
-    func run<T>(_: T.Type) {
-        let px = src.readPointer(T.self), po = out.pointer(T.self)
-        let r = outShape.count, inner = outShape[r - 1], si = srcStrides[r - 1]
-        var index = [Int](repeating: 0, count: r)
-        var off = 0, o = 0
-        while o < out.count {
-            for j in 0..<inner { po[o &+ j] = px[off &+ j &* si] }
-            o &+= inner
-            var d = r - 2
-            while d >= 0 {
-                index[d] &+= 1
-                off &+= srcStrides[d]
-                if index[d] < outShape[d] { break }
-                off &-= srcStrides[d] &* outShape[d]
-                index[d] = 0
-                d -= 1
+    struct Permute: BitsKernel {
+        let src: Storage, out: Storage, outShape: [Int], srcStrides: [Int]
+        func run<T>(_: T.Type) {
+            let px = src.readPointer(T.self), po = out.pointer(T.self)
+            let r = outShape.count, inner = outShape[r - 1], si = srcStrides[r - 1]
+            var index = [Int](repeating: 0, count: r)
+            var off = 0, o = 0
+            while o < out.count {
+                for j in 0..<inner { po[o &+ j] = px[off &+ j &* si] }
+                o &+= inner
+                var d = r - 2
+                while d >= 0 {
+                    index[d] &+= 1
+                    off &+= srcStrides[d]
+                    if index[d] < outShape[d] { break }
+                    off &-= srcStrides[d] &* outShape[d]
+                    index[d] = 0
+                    d -= 1
+                }
             }
         }
     }
-    if out.count > 0 {
-        // A permutation moves bits: each dtype is moved as an unsigned integer of its width.
-        switch src.dtype.byteSize {
-        case 8: run(UInt64.self)
-        case 4: run(UInt32.self)
-        default: run(UInt8.self)
-        }
-    }
+    if out.count > 0 { src.dtype.dispatch(bits: Permute(src: src, out: out, outShape: outShape, srcStrides: srcStrides)) }
 }

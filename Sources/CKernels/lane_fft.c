@@ -1,15 +1,21 @@
-#include "CLaneFFT.h"
+#include "CKernels.h"
 
-#if defined(__AVX512F__) && defined(__FMA__)
-#include <immintrin.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 
-typedef __m512 V;
+/* The lane FFT: 16 rows side by side, element t of a transform stored as two 16-float vectors
+   (the real parts of the 16 rows, then the imaginary parts), the transpositions in and out as
+   16x16 register transposes. The stage order and the tables are those of LaneFFTPlan
+   (Sources/LayerKit/FFT/LaneFFT.swift). AVX-512 only: a portable-SIMD lane FFT with AVX2 was
+   about 2.5x FFTW's time, so below level 2 LayerKit takes FFTW's c2c instead. Compiled for
+   AVX-512 whatever the build's target, and called only when the CPU has it. */
 
-int lk_lane_kernels(void) { return 1; }
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma"))), apply_to = function)
+
+typedef __m512 V;
 
 /* ---- Transposition ---------------------------------------------------------------------- */
 
@@ -310,32 +316,15 @@ static void lk_lane_bins_store(const float *zf, long h, long m, long rows, const
     }
 }
 
-/* ---- The whole transform, over a small pool of spinning workers ------------------------- */
+/* ---- The whole transform, over LayerKit's thread pool ----------------------------------- */
 
-/* One call of lk_lane_rfft: the row groups are claimed one at a time, the caller's from the
-   front and the workers' from the back, so that each thread keeps to about the same rows
-   from call to call (and finds them in its own L2) while a late or descheduled worker only
-   leaves more groups to the others. */
 typedef struct {
     const float *in;
     float *out;
     long n, batch, m, h, count;
     const long *stages, *position;
     const float *twiddles, *w;
-    /* The groups not yet claimed: front | back << 32, front ..< back. */
-    _Atomic unsigned long range;
 } Job;
-
-/* The next unclaimed group from the front or the back, or -1 when none is left. */
-static long claim(Job *job, int fromBack) {
-    unsigned long r = atomic_load(&job->range);
-    for (;;) {
-        const unsigned long front = r & 0xffffffffUL, back = r >> 32;
-        if (front >= back) return -1;
-        const unsigned long next = fromBack ? front | (back - 1) << 32 : (front + 1) | back << 32;
-        if (atomic_compare_exchange_weak(&job->range, &r, next)) return (long)(fromBack ? back - 1 : front);
-    }
-}
 
 /* A buffer of at least count floats for this thread's transforms, kept between calls (up to
    4 MB at h = 32768) and freed when the thread exits. */
@@ -371,113 +360,34 @@ static float *scratch(long count) {
     return s->data;
 }
 
-static void transformGroups(Job *job, int fromBack) {
+static void transformGroup(void *context, long g) {
+    const Job *job = context;
     float *z = scratch(2 * job->h * 16);
-    for (long g; (g = claim(job, fromBack)) >= 0;) {
-        const long row = g * 16, rows = job->batch - row < 16 ? job->batch - row : 16;
-        lk_lane_load(job->in + row * job->n, job->n, rows, job->h, z);
-        lk_lane_fft(z, job->stages, job->count, job->twiddles);
-        lk_lane_bins_store(z, job->h, job->m, rows, job->w, job->position, job->out + row * job->m * 2);
-    }
+    const long row = g * 16, rows = job->batch - row < 16 ? job->batch - row : 16;
+    lk_lane_load(job->in + row * job->n, job->n, rows, job->h, z);
+    lk_lane_fft(z, job->stages, job->count, job->twiddles);
+    lk_lane_bins_store(z, job->h, job->m, rows, job->w, job->position, job->out + row * job->m * 2);
 }
 
-enum { maxWorkers = 7, open_ = 0, claimed = 1, closed = 2, finished = 3 };
+#pragma clang attribute pop
 
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int workers;
-    _Atomic int sleepers;
-    _Atomic unsigned long generation;
-    _Atomic unsigned long state[maxWorkers]; /* generation * 4 + open_/claimed/closed/finished */
-    Job *_Atomic job;
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
-
-/* Caller-side lock: lk_lane_rfft calls from several threads take turns on the pool. */
-static pthread_mutex_t callers = PTHREAD_MUTEX_INITIALIZER;
-
-static void *worker(void *arg) {
-    const long i = (long)arg;
-    unsigned long seen = 0;
-    for (;;) {
-        unsigned long g = atomic_load(&pool.generation);
-        /* Spin for about 50 µs (100k ticks of a 2-3 GHz TSC) before sleeping, as OpenMP
-           runtimes do: enough for back-to-back calls, short enough to leave the core to the
-           next op's threads. After the first ~10 µs the spin yields, so that on a core shared
-           with the caller (another process holding the other one) it does not slow the caller. */
-        const unsigned long long start = __rdtsc();
-        for (unsigned long long t = 0; g == seen && t < 100000ULL; t = __rdtsc() - start) {
-            if (t < 20000ULL) {
-                _mm_pause();
-            } else {
-                sched_yield();
-            }
-            g = atomic_load(&pool.generation);
-        }
-        if (g == seen) {
-            pthread_mutex_lock(&pool.lock);
-            atomic_fetch_add(&pool.sleepers, 1);
-            while ((g = atomic_load(&pool.generation)) == seen) pthread_cond_wait(&pool.wake, &pool.lock);
-            atomic_fetch_sub(&pool.sleepers, 1);
-            pthread_mutex_unlock(&pool.lock);
-        }
-        seen = g;
-        unsigned long expected = g * 4 + open_;
-        if (atomic_compare_exchange_strong(&pool.state[i], &expected, g * 4 + claimed)) {
-            transformGroups(atomic_load(&pool.job), 1);
-            atomic_store(&pool.state[i], g * 4 + finished);
-        }
-    }
-    return 0;
-}
-
-void lk_lane_rfft(const float *in, long n, long batch, long m, float *out, const long *stages, long count,
+void lk_lane_rfft(int level, const float *in, long n, long batch, long m, float *out, const long *stages, long count,
                   const float *twiddles, const float *w, const long *position, long threads) {
-    Job job = {in, out, n, batch, m, n / 2, count, stages, position, twiddles, w, (unsigned long)((batch + 15) / 16) << 32};
-    long helpers = threads - 1;
-    if (helpers > maxWorkers) helpers = maxWorkers;
-    if (helpers > (batch + 15) / 16 - 1) helpers = (batch + 15) / 16 - 1;
-    if (helpers <= 0) {
-        transformGroups(&job, 0);
-        return;
-    }
-    pthread_mutex_lock(&callers);
-    pthread_mutex_lock(&pool.lock);
-    while (pool.workers < helpers) {
-        pthread_t t;
-        if (pthread_create(&t, 0, worker, (void *)(long)pool.workers) != 0) break;
-        pthread_detach(t);
-        pool.workers++;
-    }
-    pthread_mutex_unlock(&pool.lock);
-    if (helpers > pool.workers) helpers = pool.workers;
-    const unsigned long g = atomic_load(&pool.generation) + 1;
-    atomic_store(&pool.job, &job);
-    for (long i = 0; i < pool.workers; i++) atomic_store(&pool.state[i], g * 4 + (i < helpers ? open_ : closed));
-    atomic_store(&pool.generation, g);
-    if (atomic_load(&pool.sleepers) > 0) {
-        pthread_mutex_lock(&pool.lock);
-        pthread_cond_broadcast(&pool.wake);
-        pthread_mutex_unlock(&pool.lock);
-    }
-    transformGroups(&job, 0);
-    /* A worker that has not claimed its share by now is shut out; one that has is finishing
-       its last group. */
-    for (long i = 0; i < helpers; i++) {
-        unsigned long expected = g * 4 + open_;
-        if (atomic_compare_exchange_strong(&pool.state[i], &expected, g * 4 + closed)) continue;
-        while (atomic_load(&pool.state[i]) != g * 4 + finished) _mm_pause();
-    }
-    pthread_mutex_unlock(&callers);
+    if (level < 2) abort();
+    Job job = {in, out, n, batch, m, n / 2, count, stages, position, twiddles, w};
+    /* Groups from the front on the caller, from the back on the workers: each thread keeps to
+       about the same rows from call to call (its own L2). Each group is transformed by one
+       thread whichever it is, so the result has the same bits at any thread count. */
+    lk_parallel((batch + 15) / 16, threads, transformGroup, &job);
 }
 
 #else
 
-int lk_lane_kernels(void) { return 0; }
-void lk_lane_rfft(const float *in, long n, long batch, long m, float *out, const long *stages, long count,
+void lk_lane_rfft(int level, const float *in, long n, long batch, long m, float *out, const long *stages, long count,
                   const float *twiddles, const float *w, const long *position, long threads) {
-    (void)in; (void)n; (void)batch; (void)m; (void)out; (void)stages; (void)count; (void)twiddles; (void)w;
-    (void)position; (void)threads;
+    (void)level; (void)in; (void)n; (void)batch; (void)m; (void)out; (void)stages; (void)count; (void)twiddles;
+    (void)w; (void)position; (void)threads;
+    abort();
 }
 
 #endif

@@ -32,7 +32,7 @@ func integerReduceLoop<K: ReduceKernel>(_ x: Storage, _ shape: [Int], _ keptShap
 
 /// Folds `x` (of `shape`) into `out` (of `shape` with the reduced axes set to 1).
 @inline(__always)
-func reduceLoop<T: TensorScalar, K: ReduceKernel>(
+func reduceLoop<T: KernelScalar, K: ReduceKernel>(
     _: T.Type, _ x: Storage, _ shape: [Int], _ keptShape: [Int], _ out: Storage, _ k: K
 ) {
     let px = x.readPointer(T.self), po = out.pointer(T.self)

@@ -1,30 +1,36 @@
 import Synchronization
 
 // The raw loops every element-wise op and reduction runs on: written once, generic over the
-// scalar type, specialised per dtype inside the module (see TOOLCHAIN.md on generics).
+// scalar type, specialised per dtype inside the module (Kernels/DTypeDispatch.swift).
 
 /// A scalar function applied element by element.
 protocol UnaryKernel {
-    func callAsFunction<T: TensorScalar>(_ x: T) -> T
+    func callAsFunction<T: KernelScalar>(_ x: T) -> T
     /// The function on integer tensors (computed in `Int64`, result in the input's dtype), or
     /// nil when integer input is promoted to float32 first (as PyTorch's `exp` or `sqrt`).
     var integerForm: ((Int64) -> Int64)? { get }
+    /// The same function as a C kernel at the run-time SIMD level, where there is one.
+    var simd: UnarySIMD? { get }
 }
 
 extension UnaryKernel {
     var integerForm: ((Int64) -> Int64)? { nil }
+    var simd: UnarySIMD? { nil }
 }
 
 /// A scalar function of two broadcast operands.
 protocol BinaryKernel {
-    func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T
+    func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T
     /// The function on two integer operands (computed in `Int64`, result in the promoted
     /// integer dtype), or nil when integer operands are promoted to float32 (true division).
     var integerForm: ((Int64, Int64) -> Int64)? { get }
+    /// The same function as a C kernel at the run-time SIMD level, where there is one.
+    var simd: BinarySIMD? { get }
 }
 
 extension BinaryKernel {
     var integerForm: ((Int64, Int64) -> Int64)? { nil }
+    var simd: BinarySIMD? { nil }
 }
 
 /// The row-major strides of a contiguous tensor of `shape`.
@@ -72,8 +78,13 @@ func isTrailingBroadcast(_ small: [Int], of big: [Int]) -> Bool {
 
 /// Applies `k` to each element of `x` into `out` (same count).
 @inline(__always)
-func unaryLoop<T: TensorScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: Storage, _ k: K) {
+func unaryLoop<T: KernelScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: Storage, _ k: K) {
     let px = x.readPointer(T.self), po = out.pointer(T.self)
+    if let op = k.simd, out.count >= KernelStrategy.elementwiseKernelMinimum {
+        let level = KernelStrategy.level
+        parallelChunks(out.count) { lo, hi in T.unary(op, px + lo, po + lo, hi - lo, level: level) }
+        return
+    }
     parallelChunks(out.count) { lo, hi in
         for i in lo..<hi { po[i] = k(px[i]) }
     }
@@ -82,13 +93,15 @@ func unaryLoop<T: TensorScalar, K: UnaryKernel>(_: T.Type, _ x: Storage, _ out: 
 /// Applies `k` to broadcast operands: fast paths for same shape, a scalar operand and a
 /// trailing-row operand, then a general strided walk with a contiguous innermost loop.
 @inline(__always)
-func binaryLoop<T: TensorScalar, K: BinaryKernel>(
+func binaryLoop<T: KernelScalar, K: BinaryKernel>(
     _: T.Type, _ a: Storage, _ aShape: [Int], _ b: Storage, _ bShape: [Int],
     _ out: Storage, _ outShape: [Int], _ k: K
 ) {
     let pa = a.readPointer(T.self), pb = b.readPointer(T.self), po = out.pointer(T.self)
     let n = out.count
     if n == 0 { return }
+    if n >= KernelStrategy.elementwiseKernelMinimum, let op = k.simd,
+       binarySIMDLoop(T.self, pa, a.count, aShape, pb, b.count, bShape, po, outShape, op) { return }
     if a.count == n && b.count == n {
         parallelChunks(n) { lo, hi in
             for i in lo..<hi { po[i] = k(pa[i], pb[i]) }
@@ -179,29 +192,44 @@ func binaryLoop<T: TensorScalar, K: BinaryKernel>(
     }
 }
 
-/// Sum of `n` contiguous values: blocks summed in `T` (vectorisable), block sums in `Double`,
-/// so a million float32 values sum without drift.
+/// ``binaryLoop(_:_:_:_:_:_:_:_:)``'s fast paths through the C kernels: same shape, a scalar
+/// operand, a trailing-row operand, and the general broadcast's contiguous inner rows. Returns
+/// false (nothing written) for the layouts it leaves to the generic loop.
 @inline(__always)
-func contiguousSum<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-    if T.self == Float.self {
-        return contiguousSumFloat(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), n)
+func binarySIMDLoop<T: KernelScalar>(
+    _: T.Type, _ pa: UnsafePointer<T>, _ countA: Int, _ aShape: [Int], _ pb: UnsafePointer<T>, _ countB: Int, _ bShape: [Int],
+    _ po: UnsafeMutablePointer<T>, _ outShape: [Int], _ op: BinarySIMD
+) -> Bool {
+    let n = outShape.reduce(1, *), level = KernelStrategy.level
+    if countA == n && (countB == n || countB == 1) {
+        let sb = countB == n ? 1 : 0
+        parallelChunks(n) { lo, hi in T.binary(op, pa + lo, 1, pb + lo &* sb, sb, po + lo, hi &- lo, level: level) }
+        return true
     }
-    var total = 0.0
-    var start = 0
-    while start < n {
-        let end = min(start &+ 1024, n)
-        var s0 = T.zero, s1 = T.zero, s2 = T.zero, s3 = T.zero
-        var i = start
-        while i &+ 4 <= end {
-            s0 += p[i]; s1 += p[i &+ 1]; s2 += p[i &+ 2]; s3 += p[i &+ 3]
-            i &+= 4
+    if countA == 1 && countB == n {
+        parallelChunks(n) { lo, hi in T.binary(op, pa, 0, pb + lo, 1, po + lo, hi &- lo, level: level) }
+        return true
+    }
+    if countA == n && countB > 0 && isTrailingBroadcast(bShape, of: outShape) {
+        let m = countB
+        parallelChunks(n / m, align: 1, unitCost: m) { lo, hi in
+            for row in lo..<hi { T.binary(op, pa + row &* m, 1, pb, 1, po + row &* m, m, level: level) }
         }
-        while i < end { s0 += p[i]; i &+= 1 }
-        total += Double((s0 + s1) + (s2 + s3))
-        start = end
+        return true
     }
-    return total
+    if countB == n && countA > 0 && isTrailingBroadcast(aShape, of: outShape) {
+        let m = countA
+        parallelChunks(n / m, align: 1, unitCost: m) { lo, hi in
+            for row in lo..<hi { T.binary(op, pa, 1, pb + row &* m, 1, po + row &* m, m, level: level) }
+        }
+        return true
+    }
+    return false
 }
+
+/// Sum of `n` contiguous values, in `Double` across blocks (``KernelScalar/contiguousSum(_:_:)``).
+@inline(__always)
+func contiguousSum<T: KernelScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double { T.contiguousSum(p, n) }
 
 /// `k` over broadcast integer operands, element by element in `Int64`, into `out`.
 func integerBinaryLoop(
@@ -239,7 +267,7 @@ extension Tensor {
             return Tensor(storage: out, shape: shape)
         }
         let out = Storage(dtype: dtype, count: count)
-        if dtype == .float32 { unaryLoop(Float.self, storage, out, k) } else { unaryLoop(Double.self, storage, out, k) }
+        dtype.dispatch("map", UnaryMap(x: storage, out: out, k: k))
         return Tensor(storage: out, shape: shape)
     }
 
@@ -286,12 +314,8 @@ func notImplemented(_ op: String, _ dtype: DType) -> Never {
 /// Sets every element of `s` to `value` (converted to its dtype).
 func fillKernel(_ s: Storage, _ value: Double) {
     switch s.dtype {
-    case .float32:
-        let p = s.pointer(Float.self), v = Float(value)
-        parallelChunks(s.count) { lo, hi in for i in lo..<hi { p[i] = v } }
-    case .float64:
-        let p = s.pointer(Double.self)
-        parallelChunks(s.count) { lo, hi in for i in lo..<hi { p[i] = value } }
+    case .float32: Float.fill(s, value)
+    case .float64: Double.fill(s, value)
     case .int64, .int32, .uint8, .bool:
         if s.count == 0 { return }
         s.set(0, double: value)
@@ -303,51 +327,35 @@ func fillKernel(_ s: Storage, _ value: Double) {
 /// `out[i] = mask[i] ? a[i] : b[i]` over same-count storages (`mask` is `.bool`; `a`, `b`
 /// and `out` share a dtype): a byte-width copy, so it serves every dtype.
 func selectLoop(_ mask: Storage, _ a: Storage, _ b: Storage, _ out: Storage) {
-    let m = mask.readPointer(UInt8.self)
-    func run<T>(_: T.Type) {
-        let pa = a.readPointer(T.self), pb = b.readPointer(T.self), po = out.pointer(T.self)
-        for i in 0..<out.count { po[i] = m[i] != 0 ? pa[i] : pb[i] }
-    }
-    switch out.dtype.byteSize {
-    case 8: run(UInt64.self)
-    case 4: run(UInt32.self)
-    default: run(UInt8.self)
-    }
-}
-
-/// The float32 case of ``contiguousSum(_:_:)``: 1024-element blocks summed in 16 float lanes
-/// (AVX registers), block sums in `Double`.
-@inline(__always)
-func contiguousSumFloat(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
-    var total = 0.0
-    var start = 0
-    while start < n {
-        let end = min(start &+ 1024, n)
-        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-        var i = start
-        let raw = UnsafeRawPointer(p)
-        while i &+ 16 <= end {
-            acc0 += raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-            acc1 += raw.loadUnaligned(fromByteOffset: (i &+ 8) &* 4, as: SIMD8<Float>.self)
-            i &+= 16
+    struct Select: BitsKernel {
+        let mask: Storage, a: Storage, b: Storage, out: Storage
+        func run<T>(_: T.Type) {
+            let m = mask.readPointer(UInt8.self), pa = a.readPointer(T.self), pb = b.readPointer(T.self), po = out.pointer(T.self)
+            for i in 0..<out.count { po[i] = m[i] != 0 ? pa[i] : pb[i] }
         }
-        var s = (acc0 + acc1).sum()
-        while i < end { s += p[i]; i &+= 1 }
-        total += Double(s)
-        start = end
     }
-    return total
+    out.dtype.dispatch(bits: Select(mask: mask, a: a, b: b, out: out))
 }
 
 /// ``contiguousSum(_:_:)`` split over ``Parallelism/threadCount`` threads for large `n`, at
 /// multiples of its 1024-element blocks, the partial sums added in `Double`.
 @inline(__always)
-func parallelSum<T: TensorScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-    if n < 2 * Parallelism.grain || Parallelism.threadCount < 2 { return contiguousSum(p, n) }
+func parallelSum<T: KernelScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    if n < 2 * KernelStrategy.elementwiseGrain || Parallelism.threadCount < 2 { return contiguousSum(p, n) }
     let parts = Mutex<[Int: Double]>([:])
     parallelChunks(n, align: 1024) { lo, hi in
         let s = contiguousSum(p + lo, hi - lo)
         parts.withLock { $0[lo] = s }
     }
     return parts.withLock { $0.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
+}
+
+/// ``Tensor/map(_:)``'s float loop, dispatched on the dtype. The storages are held unowned:
+/// the value lives only inside `map`, which holds both, and a tiny op (`x + 1` on 5 elements)
+/// would otherwise pay a retain and a release for each.
+private struct UnaryMap<K: UnaryKernel>: FloatKernel {
+    unowned(unsafe) let x: Storage
+    unowned(unsafe) let out: Storage
+    let k: K
+    @inline(__always) func run<T: KernelScalar>(_: T.Type) { unaryLoop(T.self, x, out, k) }
 }
