@@ -41,7 +41,7 @@ public func serveChild(runtime: String, load: (Hello) -> Result<AnswerFactory, F
             switch load(hello) {
             case .success(let factory):
                 server = CandidateServer(factory: factory)
-                reply = Frame(.ready(Ready(language: "swift", runtime: runtime)))
+                reply = Frame(.ready(Ready(language: .swift, runtime: runtime)))
             case .failure(let failure):
                 reply = Frame(.failed(failure))
             }

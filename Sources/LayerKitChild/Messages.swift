@@ -58,6 +58,24 @@ public enum AnswerSignature: String, Codable, Sendable, CaseIterable {
     case sizes
 }
 
+/// The language of an answer: of its file (by the extension) and of the child serving it.
+public enum AnswerLanguage: String, Codable, Sendable, CaseIterable {
+    /// A Swift file, compiled against LayerKit.
+    case swift
+    /// A Python file defining a PyTorch `nn.Module`.
+    case python
+
+    /// `.swift` or `.py`.
+    public var fileExtension: String { self == .swift ? ".swift" : ".py" }
+
+    /// The language of a file called `fileName`, or nil for other files.
+    public init?(fileName: String) {
+        guard let language = AnswerLanguage.allCases.first(where: { fileName.hasSuffix($0.fileExtension) && fileName.count > $0.fileExtension.count })
+        else { return nil }
+        self = language
+    }
+}
+
 /// The first request: which answer to load.
 public struct Hello: Codable, Sendable, Equatable {
     /// How the answer is called.
@@ -77,13 +95,13 @@ public struct Hello: Codable, Sendable, Equatable {
 
 /// The reply to ``Hello``.
 public struct Ready: Codable, Sendable, Equatable {
-    /// `swift` or `python`.
-    public var language: String
+    /// The answer's language.
+    public var language: AnswerLanguage
     /// The runtime, e.g. `torch 2.5.1` (shown in reports).
     public var runtime: String
 
     /// A ready reply.
-    public init(language: String, runtime: String) {
+    public init(language: AnswerLanguage, runtime: String) {
         self.language = language
         self.runtime = runtime
     }
@@ -313,8 +331,11 @@ public struct GradientsReply: Codable, Sendable, Equatable {
 public struct Failure: Error, Codable, Sendable, Equatable {
     /// Why.
     public enum Kind: String, Codable, Sendable {
-        /// The answer could not be loaded (Python: not Python, a syntax or import error, no `answer`).
+        /// The answer could not be loaded (Python: not Python, a syntax or import error, an `answer`
+        /// that is not callable).
         case load
+        /// The answer file defines nothing named `answer`.
+        case noAnswer
         /// The candidate's code threw (Swift) or raised (Python).
         case raised
         /// A result the protocol cannot carry (Python: not a tensor; a shape that does not match).

@@ -28,7 +28,7 @@ struct ChildProtocolTests {
             #expect(decoded.message == request && decoded.tensors.count == 1 && decoded.tensors[0].doubles() == x.doubles())
         }
         let replies: [ChildReply] = [
-            .ready(Ready(language: "python", runtime: "torch")), .built(Built(instance: 1, typeName: "T", makerCalls: 3)),
+            .ready(Ready(language: .python, runtime: "torch")), .built(Built(instance: 1, typeName: "T", makerCalls: 3)),
             .outputs(count: 1), .tensors(names: ["a"]), .loaded,
             .gradients(GradientsReply(parameterNames: ["w"], blockParameterNames: [], items: [GradientItem(input: 0, parameters: [nil], blockParameters: [])])),
             .failed(Failure(.raised, "boom")),

@@ -35,14 +35,14 @@ func judge(_ exercise: Exercise, in session: CandidateSession, seed: UInt64, lim
                 return CriterionResult(criterion.id, passed: false, figure: "could not grade", reason: "the grader failed: \(error)")
             }
         }
-        results.append(session.ready?.language == "python" ? result.inPyTorchWords : result)
+        results.append(session.ready?.language == .python ? result.inPyTorchWords : result)
     }
     return results
 }
 
 extension ChildFailure {
     /// The figure and reason of the criterion during which this happened.
-    func described(during criterion: CriterionID, limits: GradingLimits, language: String?) -> (String, String) {
+    func described(during criterion: CriterionID, limits: GradingLimits, language: AnswerLanguage?) -> (String, String) {
         let during = "during criterion `\(criterion.name)`"
         switch self {
         case .timedOut:
@@ -50,7 +50,7 @@ extension ChildFailure {
         case .cpuLimit:
             return ("CPU time limit", "used more than \(limits.cpuSeconds ?? 0) s of CPU time \(during): the candidate loops or is far too slow")
         case .outOfMemory:
-            let limit = limits.memory(for: language == "python" ? .python : .swift).map(formatBytes) ?? "the"
+            let limit = limits.memory(for: language ?? .swift).map(formatBytes) ?? "the"
             return ("out of memory", "an allocation went beyond the \(limit) memory limit \(during): check the sizes of the tensors the layer makes (an outer product over the batch?)")
         case .fileSizeLimit:
             return ("file size limit", "wrote a file beyond the \(formatBytes(limits.fileSize)) limit \(during): a layer has no files to write")
@@ -62,7 +62,7 @@ extension ChildFailure {
             return ("unreadable reply", "the candidate's process sent something that is not a reply (\(why)) \(during): a layer must not write to the grader's channel")
         case .raised(let failure):
             switch failure.kind {
-            case .raised, .load: return (language == "python" ? "raised" : "threw", failure.message)
+            case .raised, .load, .noAnswer: return (language == .python ? "raised" : "threw", failure.message)
             case .unusable: return ("unusable result", failure.message)
             case .badRequest: return ("could not grade", "the candidate's side refused the grader's request: \(failure.message)")
             case .environment: return ("could not grade", failure.message)

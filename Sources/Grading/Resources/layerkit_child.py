@@ -302,7 +302,7 @@ class Server:
 
 
 def load(path):
-    """The answer file's `answer`, or a Refused("load", ...) with the traceback's last lines."""
+    """The answer file's `answer`, or a Refused("load" or "noAnswer", ...) saying why not."""
     global ANSWER_FOLDER
     directory = os.path.dirname(os.path.abspath(path))
     ANSWER_FOLDER = directory
@@ -315,7 +315,7 @@ def load(path):
     except BaseException:
         raise Refused("load", "the file does not load:\n" + last_lines(8))
     if not hasattr(module, "answer"):
-        raise Refused("load", "nothing is named `answer`: add one line naming your layer, e.g. `answer = MyLinear`")
+        raise Refused("noAnswer", "nothing is named `answer`: add one line naming your layer, e.g. `answer = MyLinear`")
     if not callable(module.answer):
         raise Refused("load", "`answer` is a %s, not a callable returning the layer (e.g. `answer = MyLinear`)"
                       % type(module.answer).__name__)

@@ -1,4 +1,5 @@
 import Foundation
+import LayerKitChild
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -17,9 +18,9 @@ struct ChildCommand: Sendable {
     var language: AnswerLanguage = .swift
 
     /// The child's complete environment: nothing inherited from the grader, where tokens and
-    /// course paths may live.
+    /// course paths may live. `HOME` and `TMPDIR` are the sandbox's: its private working folder.
     static func environment(adding extra: [String: String] = [:]) -> [String: String] {
-        var env = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+        var env = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
                    "SWIFT_BACKTRACE": "enable=no",  // a crash report in milliseconds, not a backtrace in seconds
                    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"]
         env.merge(extra) { _, new in new }

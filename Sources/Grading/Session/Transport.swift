@@ -30,7 +30,7 @@ final class InProcessTransport: CandidateTransport {
         let reply: Frame<ChildReply>
         if case .hello = copy.message {
             server = CandidateServer(factory: factory)
-            reply = Frame(.ready(Ready(language: "swift", runtime: "Swift (in process)")))
+            reply = Frame(.ready(Ready(language: .swift, runtime: "Swift (in process)")))
         } else if let server {
             reply = server.handle(copy)
         } else {

@@ -45,10 +45,11 @@ final class SubmissionGrader {
             GradeReport(exercise: exercise.rawValue, candidate: submission.name, kind: .learner, expectedFailure: nil,
                         results: results, output: output, seconds: (ContinuousClock.now - started).seconds, isolation: isolation)
         }
-        func notRun(figure: String, reason: String) -> GradeReport {
+        func notRun(figure: String, reason: String, output: String? = nil) -> GradeReport {
             let because = first == .loads ? "the submission does not load" : "the submission does not compile"
             return report([CriterionResult(first, passed: false, figure: figure, reason: reason)]
-                          + criteria(of: exercise).map { CriterionResult($0, passed: false, figure: "not run", reason: because) })
+                          + criteria(of: exercise).map { CriterionResult($0, passed: false, figure: "not run", reason: because) },
+                          output: output)
         }
         if let problem = submission.problem { return notRun(figure: "not graded", reason: problem) }
         let folder = workspace.appendingPathComponent("\(index)-\(UUID().uuidString)")
@@ -93,12 +94,7 @@ final class SubmissionGrader {
             } catch let failure as ChildFailure {
                 transport.reset()
                 let (figure, reason) = failure.loadDescription(limits: limits)
-                return GradeReport(exercise: exercise.rawValue, candidate: submission.name, kind: .learner, expectedFailure: nil,
-                                   results: [CriterionResult(.loads, passed: false, figure: figure, reason: reason)]
-                                       + criteria(of: exercise).map {
-                                           CriterionResult($0, passed: false, figure: "not run", reason: "the submission does not load")
-                                       },
-                                   output: transport.printed.text, seconds: (ContinuousClock.now - started).seconds, isolation: isolation)
+                return notRun(figure: figure, reason: reason, output: transport.printed.text)
             } catch {
                 return notRun(figure: "not loaded", reason: "\(error)")
             }
@@ -152,13 +148,13 @@ extension ChildFailure {
     /// The figure and reason of the `loads` criterion when the answer did not load.
     func loadDescription(limits: GradingLimits) -> (String, String) {
         switch self {
-        case .raised(let failure) where failure.message.hasPrefix("nothing is named"): return ("no `answer`", failure.message)
+        case .raised(let failure) where failure.kind == .noAnswer: return ("no `answer`", failure.message)
         case .raised(let failure): return ("does not load", failure.message)
         case .timedOut: return ("timed out", "loading the file took longer than the grader allows: it must only define the layer")
         case .exited(let status):
             return ("exited with status \(status)", "the file ended the process (status \(status)) while it was imported: an answer file only defines the layer (no sys.exit, no os._exit)")
         default:
-            return described(during: .loads, limits: limits, language: "python")
+            return described(during: .loads, limits: limits, language: .python)
         }
     }
 }

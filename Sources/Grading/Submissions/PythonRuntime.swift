@@ -1,4 +1,5 @@
 import Foundation
+import LayerKitChild
 
 /// The Python interpreter that runs PyTorch answers, and what of the machine it needs to read.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import LayerKitChild
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -134,23 +135,6 @@ public struct Submission: Sendable {
     }
 }
 
-/// The language of an answer file, from its extension.
-public enum AnswerLanguage: String, Codable, Sendable, CaseIterable {
-    /// A Swift file, compiled against LayerKit.
-    case swift
-    /// A Python file defining a PyTorch `nn.Module`.
-    case python
-
-    /// `.swift` or `.py`.
-    public var fileExtension: String { self == .swift ? ".swift" : ".py" }
-
-    /// The language of a file called `fileName`, or nil for other files.
-    public init?(fileName: String) {
-        guard let language = AnswerLanguage.allCases.first(where: { fileName.hasSuffix($0.fileExtension) && fileName.count > $0.fileExtension.count })
-        else { return nil }
-        self = language
-    }
-}
 
 /// A problem with the submissions' location (not with one submission's content).
 public struct SubmissionError: Error, CustomStringConvertible {
